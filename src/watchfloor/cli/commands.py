@@ -1,0 +1,251 @@
+"""Core commands: ingest, show, export, evaluate, demo."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from watchfloor.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+DB_OPTION = typer.Option(None, "--db", help="SQLite file or database URL (default: WATCHFLOOR_DATABASE_URL).")
+
+
+class Kind(str, enum.Enum):
+    documents = "documents"
+    actors = "actors"
+    events = "events"
+    relations = "relations"
+
+
+class ExportFormat(str, enum.Enum):
+    json = "json"
+
+
+def make_settings(db: str | None = None, **overrides: Any) -> Settings:
+    """Settings from the environment, with CLI overrides applied."""
+    if db is not None:
+        overrides["database_url"] = db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
+    return Settings(**overrides)
+
+
+def _to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def ingest(
+    paths: list[str] = typer.Argument(..., help="Files, folders or glob patterns (.txt .html .htm .jsonl .md)."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Ingest reports into the store. Exit code 2 when any input failed."""
+    from watchfloor.pipeline import ingest as run_ingest
+    from watchfloor.store.repository import Store
+
+    settings = make_settings(db)
+    with Store.open(settings.database_url) as store, _progress() as progress:
+        task = progress.add_task("ingesting", total=None)
+
+        def step(source: str) -> None:
+            progress.update(task, advance=1, description=Path(source).name[:40])
+
+        report = run_ingest(paths, settings=settings, store=store, on_item=step)
+    for failure in report.failed:
+        err_console.print(f"[red]failed[/red] {failure.source}: {failure.problem}", highlight=False, markup=True)
+    console.print(
+        f"{len(report.added)} added, {len(report.unchanged)} already present, {len(report.failed)} failed",
+        highlight=False,
+    )
+    if report.failed:
+        raise typer.Exit(2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def show(
+    kind: Kind = typer.Argument(..., help="What to list."),
+    limit: int = typer.Option(20, "--limit", min=1, help="At most this many rows."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """List what the knowledge base holds."""
+    from watchfloor.store.repository import Store
+
+    settings = make_settings(db)
+    with Store.open(settings.database_url) as store:
+        rows = getattr(store, f"list_{kind.value}")(limit=limit)
+    if as_json:
+        typer.echo(json.dumps(_to_jsonable(rows), ensure_ascii=False, indent=1))
+        return
+    console.print(_table(kind, rows))
+
+
+def _table(kind: Kind, rows: list[Any]) -> Table:
+    table = Table(title=kind.value, show_lines=False)
+    columns: dict[Kind, list[str]] = {
+        Kind.documents: ["id", "file", "title", "published", "published_method", "publisher"],
+        Kind.actors: ["id", "name", "kind", "aliases"],
+        Kind.events: ["id", "type", "date", "location", "killed", "injured", "actors"],
+        Kind.relations: ["id", "type", "source", "target", "status"],
+    }
+    for name in columns[kind]:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(getattr(row, name, None)) for name in columns[kind]))
+    return table
+
+
+def _cell(value: Any) -> str:
+    """A table cell; rich markup in report text is escaped by Text()."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {k: v for k, v in _to_jsonable(value).items() if v not in (None, [], {})}
+        return ", ".join(f"{v}" for v in data.values())
+    return str(_to_jsonable(value))
+
+
+def export(
+    fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="Output format."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Export the knowledge base."""
+    from watchfloor.export.wfjson import write_wfjson
+    from watchfloor.store.repository import Store
+
+    settings = make_settings(db)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with Store.open(settings.database_url) as store:
+        counts = write_wfjson(store, output)
+    console.print(f"wrote {output} ({_cell(counts)})", highlight=False)
+
+
+def evaluate(
+    gold: Path = typer.Option(None, "--gold", help="Gold file or folder (default: shared/gold/seeds)."),
+    export_file: Path | None = typer.Option(None, "--export", help="Score this watchfloor-json file instead of the store."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    db: str | None = DB_OPTION,
+) -> None:
+    """Score the store (or an export) against gold annotations."""
+    from watchfloor.evaluate import evaluate_export, load_export, load_gold
+    from watchfloor.evaluate.store import export_from_store
+
+    settings = make_settings(db)
+    golds = load_gold(gold or settings.gold_dir / "seeds")
+    system = load_export(export_file) if export_file else export_from_store(settings)
+    report = evaluate_export(system, golds)
+    if as_json:
+        typer.echo(json.dumps(_to_jsonable(report), indent=1))
+        return
+    print_evaluation(report)
+
+
+def print_evaluation(report: Any) -> None:
+    """Per-document and overall figures, then what was missed."""
+    table = Table(title="watchfloor evaluate")
+    table.add_column("measure")
+    for doc in report.documents:
+        table.add_column(doc.file, justify="right")
+    table.add_column("overall", justify="right")
+    overall = report.overall()
+    for name in overall:
+        cells = [_fraction(doc.tallies()[name]) for doc in report.documents]
+        table.add_row(name, *cells, _fraction(overall[name]))
+    console.print(table)
+    for doc in report.documents:
+        for label, items in (
+            ("missed actors", doc.missed_actors),
+            ("missed events", doc.missed_events),
+            ("wrong fields", doc.wrong_fields),
+            ("missed relations", doc.missed_relations),
+        ):
+            if items:
+                console.print(f"{doc.file} {label}: {', '.join(items)}", highlight=False, markup=False)
+
+
+def _fraction(tally: Any) -> str:
+    if not tally.total:
+        return "-"
+    return f"{tally.hits}/{tally.total} ({100 * tally.ratio:.0f}%)"
+
+
+def demo(
+    out: Path = typer.Option(Path("out"), "--out", help="Folder for the store and exports."),
+    corpus: list[Path] = typer.Option(None, "--corpus", help="Folders to ingest (default: demo corpus + seeds)."),
+) -> None:
+    """Ingest the demo corpus (and the seed reports when present), summarise, export."""
+    from watchfloor.export.wfjson import write_wfjson
+    from watchfloor.pipeline import ingest as run_ingest
+    from watchfloor.store.repository import Store
+
+    out.mkdir(parents=True, exist_ok=True)
+    settings = make_settings(str(out / "watchfloor.db"))
+    sources = list(corpus or [])
+    if not sources:
+        sources = [Path(__file__).resolve().parents[3] / "demo" / "corpus"]
+        if settings.seeds_dir.is_dir():
+            sources.append(settings.seeds_dir)
+    with Store.open(settings.database_url) as store:
+        with _progress() as progress:
+            task = progress.add_task("ingesting", total=None)
+            report = run_ingest(
+                [str(s) for s in sources],
+                settings=settings,
+                store=store,
+                on_item=lambda source: progress.update(task, advance=1, description=Path(source).name[:40]),
+            )
+        counts = store.counts()
+        write_wfjson(store, out / "watchfloor.json")
+    for failure in report.failed:
+        err_console.print(f"failed {failure.source}: {failure.problem}", highlight=False, markup=False)
+    console.print(
+        f"ingested {', '.join(str(s) for s in sources)}: {len(report.added)} added, "
+        f"{len(report.unchanged)} already present, {len(report.failed)} failed",
+        highlight=False,
+    )
+    console.print(f"store {settings.database_url}: {_cell(counts)}", highlight=False)
+    console.print(f"exports in {out}/", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Mount the core commands and the stage-specific sub-apps."""
+    app.command()(ingest)
+    app.command()(show)
+    app.command()(export)
+    app.command()(evaluate)
+    app.command()(demo)

@@ -23,6 +23,9 @@ class InputError(WatchfloorError):
         self.source = source
         self.problem = problem
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        return (type(self), (self.source, self.problem))
+
 
 class ConfigError(WatchfloorError):
     """A setting, option or API parameter is invalid."""
@@ -44,6 +47,13 @@ class KnowledgeBaseError(WatchfloorError):
         self.line = line
         self.field = field
         self.problem = problem
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_kb_error, (self.path, self.problem, self.line, self.field))
+
+
+def _rebuild_kb_error(path: str, problem: str, line: int | None, field: str | None) -> KnowledgeBaseError:
+    return KnowledgeBaseError(path, problem, line=line, field=field)
 
 
 class StoreError(WatchfloorError):

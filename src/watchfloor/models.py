@@ -11,6 +11,7 @@ Unicode-normalised body).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -135,6 +136,14 @@ class Document:
     published_method: DateMethod = DateMethod.NONE
     page_date: dt.date | None = None  # host/page date when it differs from published
     removed_lines: list[str] = field(default_factory=list)  # boilerplate dropped
+    page_offsets: list[int] = field(default_factory=list)  # PDF: offset in ``text`` where page i+1 starts
+
+
+def page_of(document: Document, offset: int) -> int | None:
+    """The 1-based PDF page holding character ``offset`` of ``document.text``; None without page offsets."""
+    if not document.page_offsets or not 0 <= offset <= len(document.text):
+        return None
+    return max(1, bisect.bisect_right(document.page_offsets, offset))
 
 
 @dataclass(slots=True)

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from watchfloor.errors import InputError, WatchfloorError
 from watchfloor.models import Extraction, RawInput
 from watchfloor.settings import Settings
 
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from watchfloor.resolve.fusion import FusionReport
     from watchfloor.store.repository import Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)  # document ids written
     unchanged: list[str] = field(default_factory=list)  # already in the store
     failed: list[IngestFailure] = field(default_factory=list)
+    fusion: FusionReport | None = None  # cross-document event fusion run after the batch
 
     @property
     def ok(self) -> bool:
@@ -86,40 +87,37 @@ def ingest(
     settings: Settings,
     store: Store,
     on_item: ProgressCallback | None = None,
+    fuse_events: bool = True,
 ) -> IngestReport:
     """Ingest files, folders and globs into ``store``.
 
-    Every input either lands whole (one transaction) or is reported in
-    ``IngestReport.failed``; the rest of the batch goes on.  Inputs whose
-    content hash is already stored are left alone, so re-running a batch
-    (for instance after a crash) adds nothing twice.
+    The per-document stages run on the engine ``settings.engine`` picks (in
+    process, a process pool of ``settings.workers``, or Ray); this process is
+    the single writer.  Every input either lands whole (one transaction) or
+    is reported in ``IngestReport.failed``; the rest of the batch goes on.
+    Inputs whose content hash is already stored are left alone, so re-running
+    a batch (for instance after a crash) adds nothing twice.  Afterwards
+    (unless ``fuse_events`` is false) reposts are marked and the new events
+    are fused into the cross-document knowledge base
+    (``watchfloor.resolve.fusion.fuse``).
     """
     from watchfloor.acquire import iter_inputs
+    from watchfloor.engines import get_engine
 
     report = IngestReport()
-    nlp: Language | None = None
-    for item in iter_inputs(paths, settings=settings):
-        if isinstance(item, InputError):
-            _fail(report, store, item.source, item.problem)
-            continue
+    engine = get_engine(settings.engine)
+    for outcome in engine(iter_inputs(paths, settings=settings), settings):
         if on_item is not None:
-            on_item(item.source)
-        try:
-            if nlp is None:
-                nlp = build_nlp(settings)
-            extraction = process_input(item, settings=settings, nlp=nlp)
-        except InputError as exc:
-            _fail(report, store, exc.source, exc.problem)
+            on_item(outcome.source)
+        if outcome.extraction is None:
+            _fail(report, store, outcome.source, outcome.problem or "unknown failure")
             continue
-        except WatchfloorError as exc:
-            _fail(report, store, item.source, str(exc))
-            continue
-        except Exception as exc:  # a bug on one document must not stop the batch
-            log.exception("unexpected error on %s", item.source)
-            _fail(report, store, item.source, f"internal error: {type(exc).__name__}: {exc}")
-            continue
-        result = store.write_extraction(extraction)
-        (report.added if result.created else report.unchanged).append(extraction.document.id)
+        result = store.write_extraction(outcome.extraction)
+        (report.added if result.created else report.unchanged).append(outcome.extraction.document.id)
+    if fuse_events:  # also after a re-run: a killed run may have stored documents without fusing them
+        from watchfloor.resolve.fusion import fuse
+
+        report.fusion = fuse(store, settings=settings)  # reposts + new events join the knowledge base
     return report
 
 

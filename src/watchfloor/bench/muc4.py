@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from watchfloor.errors import BenchmarkDataError, ConfigError
 
 if TYPE_CHECKING:
+    from watchfloor.models import Extraction
     from watchfloor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -383,9 +384,7 @@ def format_score(score: Muc4Score) -> str:
     lines = [f"{'role':<10}{'P':>8}{'R':>8}{'F1':>8}{'correct':>9}{'pred':>7}{'gold':>7}"]
     rows = [*score.roles.items(), ("overall", score.overall)]
     for name, c in rows:
-        lines.append(
-            f"{name:<10}{c.precision:8.2f}{c.recall:8.2f}{c.f1:8.2f}{c.correct:9d}{c.predicted:7d}{c.gold:7d}"
-        )
+        lines.append(f"{name:<10}{c.precision:8.2f}{c.recall:8.2f}{c.f1:8.2f}{c.correct:9d}{c.predicted:7d}{c.gold:7d}")
     lines.append(f"({score.documents} documents)")
     return "\n".join(lines)
 
@@ -404,7 +403,7 @@ def get_predictor(name: str, *, settings: Settings) -> Predictor:
     predictor = factory(settings=settings)
     if not callable(predictor):
         raise ConfigError(f"role tagger {name!r} did not build a callable predictor")
-    return predictor  # type: ignore[no-any-return]
+    return predictor
 
 
 def run_muc4(
@@ -423,3 +422,80 @@ def run_muc4(
         log.info("%s has no gold templates: predictions written, nothing scored", input_path)
         return None
     return score_muc4(predictions, documents)
+
+
+# --------------------------------------------------------------------------- native events -> MUC-4
+
+
+def events_to_templates(extraction: Extraction) -> list[Muc4Template]:
+    """Map watchfloor's native events onto MUC-4 templates (one per event whose type has a MUC-4 type).
+
+    Perpetrator actors become ``PerpOrg`` (groups, states) or ``PerpInd`` (persons), actor targets and
+    ``victims`` become ``Victim``, the ``target`` text becomes ``Target``, ``weapons`` become ``Weapon``.
+    Events of the same MUC-4 type are merged, so a document yields at most one template per type.
+    """
+    from watchfloor.extract.taxonomy import event_type
+    from watchfloor.models import ActorKind
+
+    actors = {a.local_id: a for a in extraction.actors}
+    merged: dict[str, dict[str, list[str]]] = {}
+    for event in extraction.events:
+        try:
+            muc_type = event_type(event.type).muc4
+        except ConfigError:
+            muc_type = None
+        if muc_type is None:
+            continue
+        roles = merged.setdefault(muc_type, {role: [] for role in ROLES})
+        for local_id in event.participants.get("perpetrator", []) + event.participants.get("actor", []):
+            actor = actors.get(local_id)
+            if actor is not None:
+                roles["PerpInd" if actor.kind == ActorKind.PERSON else "PerpOrg"].append(actor.name)
+        for local_id in event.participants.get("target", []):
+            actor = actors.get(local_id)
+            if actor is not None:
+                roles["Victim"].append(actor.name)
+        roles["PerpInd"].extend(event.perpetrator_individuals)
+        roles["Victim"].extend(event.victims)
+        if event.target:
+            roles["Target"].append(event.target)
+        roles["Weapon"].extend(event.weapons)
+    templates = []
+    for muc_type, roles in merged.items():
+        template = Muc4Template(incident_type=muc_type)
+        for role, names in roles.items():
+            seen: set[str] = set()
+            for name in names:
+                key = normalize_mention(name)
+                if key and key not in seen:
+                    seen.add(key)
+                    template.roles[role].append(Muc4Entity(mentions=(name.lower(),)))
+        templates.append(template)
+    return templates
+
+
+def native_predictor(documents: Sequence[Muc4Document], *, settings: Settings) -> dict[str, list[Muc4Template]]:
+    """Run watchfloor's own pipeline (annotate + rules extractor) and map its events to MUC-4 templates."""
+    import hashlib
+
+    from watchfloor.annotate import annotate
+    from watchfloor.extract import extract
+    from watchfloor.models import Document, Origin
+    from watchfloor.pipeline import build_nlp
+    from watchfloor.resolve.kb import load_actor_kb
+
+    nlp = build_nlp(settings)
+    kb = load_actor_kb(extra_files=tuple(settings.actor_kb_files))
+    out: dict[str, list[Muc4Template]] = {}
+    for item in documents:
+        digest = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+        document = Document(
+            id=digest[:16],
+            file_name=item.docid,
+            source=item.docid,
+            origin=Origin.JSONL,
+            text=item.text,
+            raw_sha256=digest,
+        )
+        out[item.docid] = events_to_templates(extract(annotate(document, nlp=nlp), settings=settings, kb=kb))
+    return out

@@ -47,8 +47,23 @@ def looks_binary(data: bytes, *, sample: int = 8192) -> bool:
     return bool(head) and bad / len(head) > MAX_CONTROL_RATIO
 
 
+def _mostly_western(data: bytes) -> bool:
+    """True when ``data`` read as cp1252 is Latin text with a minority of accented letters."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True
+    accented = sum(1 for ch in letters if ord(ch) > 0x7F)
+    return accented / len(letters) < 0.3
+
+
 def _legacy_encoding(data: bytes) -> str:
     """Best guess of a legacy encoding for bytes that are not UTF-8."""
+    if _mostly_western(data):
+        return "cp1252"
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - charset-normalizer ships with requests

@@ -57,12 +57,15 @@ def _to_jsonable(value: Any) -> Any:
 def ingest(
     paths: list[str] = typer.Argument(..., help="Files, folders or glob patterns (.txt .html .htm .jsonl .md)."),
     db: str | None = DB_OPTION,
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default 1)."),
+    engine: str | None = typer.Option(None, "--engine", help="local.v1 (default) or ray.v1."),
 ) -> None:
     """Ingest reports into the store. Exit code 2 when any input failed."""
     from watchfloor.pipeline import ingest as run_ingest
     from watchfloor.store.repository import Store
 
-    settings = make_settings(db)
+    overrides = {k: v for k, v in {"workers": workers, "engine": engine}.items() if v is not None}
+    settings = make_settings(db, **overrides)
     with Store.open(settings.database_url) as store, _progress() as progress:
         task = progress.add_task("ingesting", total=None)
 
@@ -246,6 +249,15 @@ def register(app: typer.Typer) -> None:
     """Mount the core commands and the stage-specific sub-apps."""
     app.command()(ingest)
     app.command()(show)
-    app.command()(export)
     app.command()(evaluate)
     app.command()(demo)
+
+    from watchfloor.cli import actors, bench, exports, geocode, serve, watch
+
+    app.command("export")(exports.export)
+    app.command("import")(exports.import_)
+    app.command("watch")(watch.watch_command)
+    app.command("serve")(serve.serve)
+    app.command("geocode")(geocode.geocode)
+    app.add_typer(actors.app, name="actors")
+    app.add_typer(bench.app, name="bench")

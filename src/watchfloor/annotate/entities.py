@@ -1,0 +1,533 @@
+"""Domain entity recognition with re3d's types.
+
+``add_domain_components(nlp, settings=...)`` appends watchfloor's entity
+components to a loaded spaCy pipeline so that **``doc.ents`` carries re3d
+labels** (Person, Organisation, Location, Nationality, Temporal, Quantity,
+Money, Weapon, MilitaryPlatform, Vehicle).  The pretrained pipeline's own
+OntoNotes entities are kept in the span group ``doc.spans["spacy_ents"]``.
+
+Components added after the pipeline's ``ner`` (in order):
+
+``re3d_stash_ents``
+    copies ``doc.ents`` to ``doc.spans["spacy_ents"]`` and clears ``doc.ents``.
+``re3d_nominals``
+    tags actor nominals with capitalised modifiers ("an ISIL tactical
+    unit", "Iraqi security forces"); the NER after it keeps these spans.
+``re3d_ner``
+    an NER fine-tuned on re3d (shipped in ``watchfloor/data/models/re3d_ner``,
+    rebuilt by ``scripts/train_re3d.py``), loaded from package data.
+``re3d_ruler``
+    an ``entity_ruler`` with the lexicons in ``annotate/lexicons/`` (weapons,
+    military platforms, vehicles, actor nominals) and, when the actor KB
+    module is present, its alias patterns; it only fills gaps the model left.
+``re3d_fill_spacy``
+    adds the base pipeline's entities, mapped to re3d types, where nothing
+    has been tagged yet (names the fine-tuned model missed).
+``re3d_conventions``
+    re3d's span conventions: a count before a noun is a Quantity; an
+    Organisation includes a preceding "the".
+``re3d_labels``
+    maps any remaining spaCy label to its re3d type (``SPACY_TO_RE3D``) and
+    drops labels with no re3d counterpart.
+
+Downstream code that expects OntoNotes labels can map with ``RE3D_TO_SPACY``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from watchfloor.errors import ConfigError, KnowledgeBaseError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span, Token
+
+    from watchfloor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RE3D_TYPES: tuple[str, ...] = (
+    "Person",
+    "Organisation",
+    "Location",
+    "Nationality",
+    "Temporal",
+    "Quantity",
+    "Money",
+    "Weapon",
+    "MilitaryPlatform",
+    "Vehicle",
+)
+
+#: re3d type -> closest OntoNotes label (weapons, platforms and vehicles are OntoNotes PRODUCTs).
+RE3D_TO_SPACY: dict[str, str] = {
+    "Person": "PERSON",
+    "Organisation": "ORG",
+    "Location": "GPE",
+    "Nationality": "NORP",
+    "Temporal": "DATE",
+    "Quantity": "CARDINAL",
+    "Money": "MONEY",
+    "Weapon": "PRODUCT",
+    "MilitaryPlatform": "PRODUCT",
+    "Vehicle": "PRODUCT",
+}
+
+#: OntoNotes label -> re3d type; labels absent here have no re3d counterpart.
+SPACY_TO_RE3D: dict[str, str] = {
+    "PERSON": "Person",
+    "ORG": "Organisation",
+    "GPE": "Location",
+    "LOC": "Location",
+    "FAC": "Location",
+    "NORP": "Nationality",
+    "DATE": "Temporal",
+    "TIME": "Temporal",
+    "QUANTITY": "Quantity",
+    "CARDINAL": "Quantity",
+    "MONEY": "Money",
+}
+
+#: Span group holding the base pipeline's own (OntoNotes) entities.
+SPACY_ENTS_GROUP = "spacy_ents"
+
+#: Package-data location of the shipped re3d NER.
+MODEL_PACKAGE = "watchfloor.data"
+MODEL_DIR = "models/re3d_ner"
+
+_LEXICON_FILES = ("weapons.yaml", "platforms.yaml", "vehicles.yaml")
+_ARTICLES = ["a", "an", "the"]
+_POSSESSIVES = ["our", "their", "its", "his", "her", "your", "my"]
+
+
+def to_re3d_label(label: str) -> str | None:
+    """The re3d type for a re3d or spaCy label, or None when it has none."""
+    if label in RE3D_TYPES:
+        return label
+    return SPACY_TO_RE3D.get(label)
+
+
+def to_spacy_label(label: str) -> str:
+    """The OntoNotes label for a re3d type (spaCy labels pass through)."""
+    return RE3D_TO_SPACY.get(label, label)
+
+
+# --------------------------------------------------------------------------- lexicons
+
+
+def lexicon_dir() -> Path:
+    """Folder of the YAML lexicons shipped with the package."""
+    return Path(str(resources.files("watchfloor.annotate") / "lexicons"))
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(str(path), "lexicon file is missing") from exc
+    except yaml.YAMLError as exc:
+        raise KnowledgeBaseError(str(path), f"malformed YAML: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def load_lexicons(folder: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Terms per re3d type: weapons, platforms, vehicles and actor nominals."""
+    folder = folder or lexicon_dir()
+    out: dict[str, tuple[str, ...]] = {}
+    for name in _LEXICON_FILES:
+        path = folder / name
+        data = _read_yaml(path)
+        if not isinstance(data, dict) or data.get("type") not in RE3D_TYPES or not isinstance(data.get("terms"), list):
+            raise KnowledgeBaseError(str(path), "expected a mapping with a re3d 'type' and a 'terms' list")
+        out[data["type"]] = tuple(str(t).lower() for t in data["terms"])
+    path = folder / "actors.yaml"
+    actors = _read_yaml(path)
+    if not isinstance(actors, dict):
+        raise KnowledgeBaseError(str(path), "expected a mapping of re3d type to a list of terms")
+    for label, terms in actors.items():
+        if label not in RE3D_TYPES or not isinstance(terms, list):
+            raise KnowledgeBaseError(str(path), f"bad entry {label!r}: expected a re3d type with a list of terms")
+        out[f"nominal:{label}"] = tuple(str(t).lower() for t in terms)
+    path = folder / "pronouns.yaml"
+    pronouns = _read_yaml(path)
+    if not isinstance(pronouns, dict):
+        raise KnowledgeBaseError(str(path), "expected a mapping of re3d type to a list of pronouns")
+    for label, terms in pronouns.items():
+        if label not in RE3D_TYPES or not isinstance(terms, list):
+            raise KnowledgeBaseError(str(path), f"bad entry {label!r}: expected a re3d type with a list of pronouns")
+        out[f"pronoun:{label}"] = tuple(str(t) for t in terms)
+    return out
+
+
+def _plural(word: str) -> str:
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es" if not word.endswith("s") else word
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def _term_tokens(nlp: Language, term: str) -> list[str]:
+    return [t.lower_ for t in nlp.make_doc(term)]
+
+
+def lexicon_patterns(nlp: Language, *, folder: Path | None = None) -> list[dict[str, Any]]:
+    """EntityRuler token patterns for the lexicons.
+
+    Weapon/platform/vehicle terms match with an optional article and a regular
+    plural on the last word.  Pronouns match alone.  Actor nominals match only
+    with a leading article or possessive ("the coalition", "our partners"), so
+    that generic words alone are not tagged (the ``re3d_nominals`` component
+    handles capitalised modifiers).
+    Patterns made only of plain ``LOWER``/``ORTH`` tokens are run by a phrase
+    matcher (see ``add_ruler``).
+    """
+    patterns: list[dict[str, Any]] = []
+    lexicons = load_lexicons(folder)
+    for label, terms in lexicons.items():
+        nominal = label.startswith("nominal:")
+        re3d_label = label.split(":", 1)[1] if ":" in label else label
+        if label.startswith("pronoun:"):
+            for term in terms:
+                key = "ORTH" if term == "I" else "LOWER"
+                patterns.append({"label": re3d_label, "pattern": [{key: term}]})
+            continue
+        leads = _ARTICLES + _POSSESSIVES if nominal else ["", *_ARTICLES]
+        for term in terms:
+            toks = _term_tokens(nlp, term)
+            for last in sorted({toks[-1], _plural(toks[-1])}):
+                words = [*toks[:-1], last]
+                for lead in leads:
+                    tokens = [lead, *words] if lead else words
+                    patterns.append({"label": re3d_label, "pattern": [{"LOWER": w} for w in tokens]})
+    return patterns
+
+
+def _phrase_attr(pattern: object) -> str | None:
+    """``LOWER`` or ``ORTH`` when a token pattern is a plain phrase in that attribute, else None."""
+    if not isinstance(pattern, list) or not pattern:
+        return None
+    keys = set()
+    for tok in pattern:
+        if not isinstance(tok, dict) or len(tok) != 1:
+            return None
+        ((key, value),) = tok.items()
+        if key not in ("LOWER", "ORTH") or not isinstance(value, str):
+            return None
+        keys.add(key)
+    return keys.pop() if len(keys) == 1 else None
+
+
+def actor_kb_patterns() -> list[dict[str, Any]]:
+    """Alias patterns of the actor KB when ``watchfloor.resolve.kb`` exists, else none."""
+    import importlib
+
+    try:
+        kb: Any = importlib.import_module("watchfloor.resolve.kb")
+    except ImportError:
+        return []
+    try:
+        patterns = list(kb.load_actor_kb().alias_patterns())
+    except Exception as exc:  # the KB belongs to another stage; a broken one must not stop NER
+        log.warning("actor KB alias patterns unavailable: %s", exc)
+        return []
+    out: list[dict[str, Any]] = []
+    for p in patterns:
+        if isinstance(p, dict) and "pattern" in p:
+            label = to_re3d_label(str(p.get("label", "Organisation"))) or "Organisation"
+            out.append({**p, "label": label})
+    return out
+
+
+# --------------------------------------------------------------------------- components
+
+
+def _stash_ents(doc: Doc) -> Doc:
+    doc.spans[SPACY_ENTS_GROUP] = list(doc.ents)
+    doc.ents = []
+    return doc
+
+
+def _fill_from_spacy(doc: Doc) -> Doc:
+    """Add the base pipeline's entities (mapped to re3d types) where no entity is yet."""
+    from spacy.tokens import Span
+
+    if SPACY_ENTS_GROUP not in doc.spans:
+        return doc
+    taken = [False] * len(doc)
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            taken[i] = True
+    added = []
+    for ent in doc.spans[SPACY_ENTS_GROUP]:
+        label = to_re3d_label(ent.label_)
+        if label is None or any(taken[ent.start : ent.end]):
+            continue
+        added.append(Span(doc, ent.start, ent.end, label=label))
+        for i in range(ent.start, ent.end):
+            taken[i] = True
+    if added:
+        doc.ents = sorted([*doc.ents, *added], key=lambda span: span.start)
+    return doc
+
+
+_YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
+
+
+_COUNT_WORDS = frozenset({"dozens", "hundreds", "thousands"})
+_NOT_COUNTS = frozenset({"one"})  # mostly a pronoun ("one of the ...")
+_ORDINAL = re.compile(r"(st|nd|rd|th)$", re.IGNORECASE)
+
+
+def _is_count(token: Token) -> bool:
+    if token.lower_ in _NOT_COUNTS or _YEAR.match(token.text) or _ORDINAL.search(token.text):
+        return False
+    if not (token.like_num or token.lower_ in _COUNT_WORDS):
+        return False
+    return token.i + 1 < len(token.doc) and token.nbor(1).is_alpha and token.nbor(1).ent_type_ != "Temporal"
+
+
+def _apply_conventions(doc: Doc) -> Doc:
+    """re3d's span conventions: counts are Quantities, Organisations keep their article.
+
+    A count before a noun ("two vehicles") is a Quantity of the number alone:
+    number tokens outside any entity become Quantity; an entity made only of
+    such a number (mislabelled, e.g. as Organisation) is relabelled.
+    Temporal and Money entities are left alone.  An Organisation directly
+    after "the" is extended over it ("the SDF"); a Person over a preceding
+    title or rank (``lexicons/titles.yaml``).
+    """
+    from spacy.tokens import Span
+
+    ents = list(doc.ents)
+    owner = {i: n for n, ent in enumerate(ents) for i in range(ent.start, ent.end)}
+    for token in doc:
+        if not _is_count(token):
+            continue
+        n = owner.get(token.i)
+        if n is None:
+            ents.append(Span(doc, token.i, token.i + 1, label="Quantity"))
+        elif len(ents[n]) == 1 and ents[n].label_ not in ("Quantity", "Temporal", "Money"):
+            ents[n] = Span(doc, token.i, token.i + 1, label="Quantity")
+    ents = _attach_titles(doc, _attach_articles(doc, ents)) if ents else ents
+    doc.ents = sorted(ents, key=lambda span: span.start)
+    return doc
+
+
+def _attach_articles(doc: Doc, ents: list[Span]) -> list[Span]:
+    """re3d's convention: an Organisation mention includes its article ("the SDF")."""
+    from spacy.tokens import Span
+
+    starts = {i for ent in ents for i in range(ent.start, ent.end)}
+    out = []
+    for ent in ents:
+        before = ent.start - 1
+        if ent.label_ == "Organisation" and before >= 0 and doc[before].lower_ == "the" and before not in starts:
+            ent = Span(doc, before, ent.end, label=ent.label_, kb_id=ent.kb_id)
+        out.append(ent)
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_titles() -> frozenset[str]:
+    """Lower-case title and rank words that belong to a following Person mention."""
+    path = lexicon_dir() / "titles.yaml"
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("titles"), list):
+        raise KnowledgeBaseError(str(path), "expected a mapping with a 'titles' list")
+    return frozenset(str(t).lower() for t in data["titles"])
+
+
+def _attach_titles(doc: Doc, ents: list[Span]) -> list[Span]:
+    """re3d's convention: a Person mention includes its title or rank ("Secretary Kerry")."""
+    from spacy.tokens import Span
+
+    titles = load_titles()
+    taken = {i for ent in ents for i in range(ent.start, ent.end)}
+    out = []
+    for ent in ents:
+        start = ent.start
+        if ent.label_ in ("Person", "PERSON"):
+            while start > 0 and start - 1 not in taken:
+                prev = doc[start - 1]
+                word = prev.lower_.rstrip(".")
+                title_word = prev.is_title and word in titles
+                joining_of = word == "of" and start > 1 and doc[start - 2].lower_.rstrip(".") in titles
+                if not (title_word or joining_of):
+                    break
+                start -= 1
+            while start < ent.start and doc[start].lower_ == "of":
+                start += 1
+        out.append(ent if start == ent.start else Span(doc, start, ent.end, label=ent.label_, kb_id=ent.kb_id))
+    return out
+
+
+def _normalise_labels(doc: Doc) -> Doc:
+    from spacy.tokens import Span
+
+    ents = []
+    for ent in doc.ents:
+        label = to_re3d_label(ent.label_)
+        if label is None:
+            continue
+        ents.append(ent if label == ent.label_ else Span(doc, ent.start, ent.end, label=label, kb_id=ent.kb_id))
+    doc.ents = ents
+    return doc
+
+
+class NominalTagger:
+    """Actor nominals with capitalised modifiers: "an ISIL tactical unit", "Iraqi security forces".
+
+    A phrase matcher finds the nominal heads of ``lexicons/actors.yaml``; each
+    match is extended leftwards over capitalised words (at least one) and then
+    an article or possessive.  Spans go to ``doc.ents`` where nothing is yet.
+    """
+
+    def __init__(self, nlp: Language) -> None:
+        from spacy.matcher import PhraseMatcher
+
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for key, terms in load_lexicons().items():
+            if not key.startswith("nominal:"):
+                continue
+            label = key.split(":", 1)[1]
+            docs = []
+            for term in terms:
+                toks = _term_tokens(nlp, term)
+                for last in {toks[-1], _plural(toks[-1])}:
+                    docs.append(nlp.make_doc(" ".join([*toks[:-1], last])))
+            self.matcher.add(label, docs)
+
+    def __call__(self, doc: Doc) -> Doc:
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
+        leads = set(_ARTICLES + _POSSESSIVES)
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            s = start
+            while s > 0 and doc[s - 1].text[:1].isupper() and doc[s - 1].lower_ not in leads:
+                s -= 1
+                if doc[s].is_sent_start and not doc[s].is_upper:
+                    s += 1
+                    break
+            if s == start:
+                continue
+            if s > 0 and doc[s - 1].lower_ in leads:
+                s -= 1
+            spans.append(Span(doc, s, end, label=doc.vocab.strings[match_id]))
+        if spans:
+            taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+            new = [sp for sp in filter_spans(spans) if not taken.intersection(range(sp.start, sp.end))]
+            doc.ents = sorted([*doc.ents, *new], key=lambda span: span.start)
+        return doc
+
+
+def _make_nominal_tagger(nlp: Language, name: str) -> NominalTagger:
+    return NominalTagger(nlp)
+
+
+@lru_cache(maxsize=1)
+def _register_components() -> None:
+    from spacy.language import Language
+
+    Language.component("re3d_stash_ents")(_stash_ents)
+    Language.component("re3d_labels")(_normalise_labels)
+    Language.component("re3d_fill_spacy")(_fill_from_spacy)
+    Language.component("re3d_conventions")(_apply_conventions)
+    Language.factory("re3d_nominals")(_make_nominal_tagger)
+
+
+def shipped_model_path() -> Path:
+    """Path of the shipped re3d NER pipeline (package data)."""
+    return Path(str(resources.files(MODEL_PACKAGE) / MODEL_DIR))
+
+
+@lru_cache(maxsize=2)
+def load_re3d_model(path: Path | None = None) -> Language:
+    """Load the shipped (or given) re3d NER pipeline from disk, offline."""
+    import spacy
+
+    path = path or shipped_model_path()
+    if not (path / "config.cfg").is_file():
+        raise ConfigError(f"{path}: re3d NER model is missing; rebuild it with scripts/train_re3d.py --final")
+    return spacy.load(path)
+
+
+def add_ruler(nlp: Language, *, name: str = "re3d_ruler", overwrite: bool = False, use_kb: bool = True) -> Language:
+    """Append entity rulers with the lexicon (and actor KB) patterns, filling gaps unless ``overwrite``.
+
+    Plain phrases go to phrase-matcher rulers (``name`` matching on
+    ``LOWER``, ``name + "_orth"`` on ``ORTH``) because a token matcher with
+    thousands of patterns is slow; the rest to ``name + "_tokens"``.
+    """
+    patterns = lexicon_patterns(nlp)
+    if use_kb:
+        patterns += actor_kb_patterns()
+    groups: dict[str, list[dict[str, Any]]] = {"LOWER": [], "ORTH": [], "TOKENS": []}
+    for p in patterns:
+        attr = _phrase_attr(p["pattern"])
+        if attr is None:
+            groups["TOKENS"].append(p)
+        else:
+            text = " ".join(str(next(iter(tok.values()))) for tok in p["pattern"])
+            groups[attr].append({**p, "pattern": text})
+    names = {"LOWER": name, "ORTH": f"{name}_orth", "TOKENS": f"{name}_tokens"}
+    for attr, group in groups.items():
+        if not group:
+            continue
+        config: dict[str, Any] = {"overwrite_ents": overwrite, "validate": False}
+        if attr != "TOKENS":
+            config["phrase_matcher_attr"] = attr
+        ruler = nlp.add_pipe("entity_ruler", name=names[attr], config=config)
+        ruler.add_patterns(group)  # type: ignore[attr-defined]
+    return nlp
+
+
+def add_domain_components(
+    nlp: Language,
+    *,
+    settings: Settings,
+    model: Language | None = None,
+    use_ruler: bool = True,
+    fill_from_spacy: bool = True,
+    conventions: bool = True,
+    use_kb: bool = True,
+    keep_base_ner: bool = True,
+) -> Language:
+    """Add the re3d entity components to ``nlp`` (idempotent); ``doc.ents`` then has re3d labels.
+
+    ``model`` replaces the shipped re3d NER (used by the leave-one-source-out
+    driver); the flags switch the other components off for comparisons.  The
+    base pipeline's entities stay available in ``doc.spans["spacy_ents"]``;
+    ``keep_base_ner=False`` disables the base ``ner`` instead (faster: one NER
+    pass, no gap filling from it, no ``spacy_ents`` group).
+    """
+    if "re3d_ner" in nlp.pipe_names:
+        return nlp
+    _register_components()
+    log.debug("adding re3d components to %s", settings.spacy_model)
+    trained = model if model is not None else load_re3d_model()
+    if not keep_base_ner and "ner" in nlp.pipe_names:
+        nlp.disable_pipe("ner")
+    if "ner" in nlp.pipe_names:
+        nlp.add_pipe("re3d_stash_ents")
+    if use_ruler:
+        nlp.add_pipe("re3d_nominals")
+    nlp.add_pipe("ner", name="re3d_ner", source=trained)
+    if use_ruler:
+        add_ruler(nlp, use_kb=use_kb)
+    if fill_from_spacy and "ner" in nlp.pipe_names:
+        nlp.add_pipe("re3d_fill_spacy")
+    if conventions:
+        nlp.add_pipe("re3d_conventions")
+    nlp.add_pipe("re3d_labels")
+    return nlp

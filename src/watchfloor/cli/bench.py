@@ -1,0 +1,51 @@
+"""``watchfloor bench ...``: benchmark commands that print figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from watchfloor.cli.bench_muc4 import muc4
+from watchfloor.cli.bench_re3d import bench_re3d
+from watchfloor.cli.commands import make_settings
+from watchfloor.cli.geocode import bench_geocode
+
+app = typer.Typer(help="Benchmarks: accuracy on public data sets, throughput.", no_args_is_help=True)
+app.command("muc4")(muc4)
+app.command("re3d")(bench_re3d)
+app.command("geocode")(bench_geocode)
+console = Console()
+
+
+@app.command()
+def throughput(
+    docs: int = typer.Option(200, "--docs", min=1, help="Documents in the corpus (MUC-4 train, repeated)."),
+    engine: str = typer.Option("local", "--engine", help="local or ray."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Worker count (1 is always measured too)."),
+    muc4: Path | None = typer.Option(None, "--muc4", help="MUC-4 JSONL file (default: shared benchmarks)."),
+    db: str | None = typer.Option(None, "--db", help="Store URL for the full runs (default: temp SQLite)."),
+) -> None:
+    """Words/s and docs/s: bare spaCy vs the full pipeline, ratio, RSS, scaling 1 -> 2 workers."""
+    from watchfloor.bench.throughput import run_throughput
+
+    settings = make_settings(db)
+    report = run_throughput(docs=docs, settings=settings, engine=engine, workers=workers, muc4=muc4)
+    table = Table(title=f"throughput ({docs} docs, engine {engine})")
+    for column in ("run", "workers", "docs/s", "words/s", "peak RSS MB"):
+        table.add_column(column, justify="right")
+    for run in report.runs:
+        table.add_row(
+            run.label, str(run.workers), f"{run.docs_per_s:.1f}", f"{run.words_per_s:.0f}", f"{run.peak_rss_mb:.0f}"
+        )
+    console.print(table)
+    for n in sorted({run.workers for run in report.runs}):
+        ratio = report.ratio(n)
+        if ratio is not None:
+            console.print(f"full pipeline / bare spaCy at {n} worker(s): {ratio:.2f}")
+    for label in ("bare spaCy", "watchfloor"):
+        efficiency = report.scaling(label)
+        if efficiency is not None:
+            console.print(f"scaling efficiency 1 -> 2 workers, {label}: {efficiency:.2f}")

@@ -1,0 +1,134 @@
+"""The FastAPI application: JSON API under ``/api``, the web UI at ``/``, OpenAPI docs at ``/docs``.
+
+Everything the browser loads comes from this process (``static/``, vendored
+libraries in ``static/vendor/``): the workbench works offline.  Library
+errors become 4xx answers with a one-line ``detail``; anything unexpected is
+logged and answered with a plain 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from watchfloor.errors import ConfigError, NotFoundError, StoreError, WatchfloorError
+from watchfloor.serve.queries import GradeCache
+from watchfloor.serve.review import ConflictError
+from watchfloor.serve.routes import read, write
+from watchfloor.settings import Settings
+from watchfloor.store import Store
+
+log = logging.getLogger(__name__)
+
+#: The UI's Content-Security-Policy: scripts and data from this origin only.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def static_dir() -> Path:
+    """The folder of the UI's files."""
+    return Path(str(resources.files("watchfloor.serve").joinpath("static")))
+
+
+def _status_of(exc: WatchfloorError) -> int:
+    if isinstance(exc, NotFoundError):
+        return status.HTTP_404_NOT_FOUND
+    if isinstance(exc, ConflictError):
+        return status.HTTP_409_CONFLICT
+    if isinstance(exc, ConfigError):
+        return status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, StoreError):
+        return status.HTTP_503_SERVICE_UNAVAILABLE
+    return status.HTTP_400_BAD_REQUEST
+
+
+async def _watchfloor_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WatchfloorError)
+    return JSONResponse({"detail": str(exc)}, status_code=_status_of(exc))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal error (logged on the server)"}, status_code=500)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors()[:20]:
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(
+            {
+                "loc": list(error.get("loc", ())),
+                "msg": f"{where}: {error.get('msg', 'invalid')}",
+                "type": str(error.get("type", "value_error")),
+            }
+        )
+    return JSONResponse({"detail": problems}, status_code=422)
+
+
+def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
+    """The workbench app over ``store`` (opened from ``settings.database_url`` when not given)."""
+    opened = store if store is not None else Store.open(settings.database_url)
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            opened.close()
+
+    app = FastAPI(
+        title="watchfloor workbench API",
+        version="1",
+        description="Sourced events, actors, relations and claims; analyst review with an audit log.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = opened
+    app.state.grades = GradeCache()
+    app.add_exception_handler(WatchfloorError, _watchfloor_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.include_router(read.router)
+    app.include_router(write.router)
+    folder = static_dir()
+    app.mount("/static", StaticFiles(directory=folder), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.url.path.startswith("/docs"):
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        return response
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(folder / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="watchfloor API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    return app

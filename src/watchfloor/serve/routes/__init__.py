@@ -1,0 +1,1 @@
+"""API routers: ``read`` (lists, details, aggregations) and ``write`` (reviews, merges, splits, reverts)."""

@@ -1,0 +1,251 @@
+"""Read routes: lists with filters and cursor pagination, details with evidence and claims, aggregations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy.orm import Session
+
+from watchfloor.serve import queries
+from watchfloor.serve.auth import require_read
+from watchfloor.serve.queries import GradeCache
+from watchfloor.serve.routes.deps import event_filter, get_grades, read_session
+from watchfloor.serve.schemas import (
+    DEFAULT_PAGE_SIZE,
+    MAX_ID,
+    MAX_PAGE_SIZE,
+    TEXT_PATTERN,
+    ActorDetail,
+    ActorOut,
+    AuditOut,
+    CertaintyName,
+    ClaimOut,
+    DocumentDetail,
+    DocumentOut,
+    EventDetail,
+    EventFilter,
+    EventOut,
+    FacetsOut,
+    Interval,
+    MapOut,
+    NetworkOut,
+    Order,
+    Page,
+    RelationDetail,
+    RelationOut,
+    ReviewStatus,
+    TimelineOut,
+)
+
+router = APIRouter(prefix="/api", dependencies=[Depends(require_read)])
+
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+DocPath = Annotated[str, Path(min_length=1, max_length=128, pattern=TEXT_PATTERN)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"page size (at most {MAX_PAGE_SIZE})")]
+Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the previous page")]
+OrderBy = Annotated[Order, Query(description="id ascending, or -id descending")]
+ShortText = Annotated[str | None, Query(max_length=256, pattern=TEXT_PATTERN)]
+SessionDep = Annotated[Session, Depends(read_session)]
+GradesDep = Annotated[GradeCache, Depends(get_grades)]
+FiltersDep = Annotated[EventFilter, Depends(event_filter)]
+
+
+@router.get("/events", response_model=Page[EventOut], tags=["events"])
+def list_events(
+    filters: FiltersDep,
+    session: SessionDep,
+    grades: GradesDep,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    order: OrderBy = "id",
+) -> Page[EventOut]:
+    """Events (merged-away ones left out), filtered, a page at a time."""
+    return queries.list_events(session, filters, grades=grades, cursor=cursor, limit=limit, order=order)
+
+
+@router.get("/events/{event_id}", response_model=EventDetail, tags=["events"])
+def get_event(
+    event_id: IdPath,
+    session: SessionDep,
+    grades: GradesDep,
+) -> EventDetail:
+    """One event with its participants and every claim (evidence span, sources, grade, review)."""
+    return queries.get_event(session, event_id, grades=grades)
+
+
+@router.get("/timeline", response_model=TimelineOut, tags=["aggregations"])
+def timeline(
+    filters: FiltersDep,
+    session: SessionDep,
+    grades: GradesDep,
+    interval: Annotated[Interval, Query()] = "month",
+) -> TimelineOut:
+    """Event counts by week, month or year and by type."""
+    return queries.timeline(session, filters, grades=grades, interval=interval)
+
+
+@router.get("/map", response_model=MapOut, tags=["aggregations"])
+def map_points(
+    filters: FiltersDep,
+    session: SessionDep,
+    grades: GradesDep,
+) -> MapOut:
+    """Event counts by geocoded place (the busiest places first)."""
+    return queries.map_points(session, filters, grades=grades)
+
+
+@router.get("/network", response_model=NetworkOut, tags=["aggregations"])
+def network(
+    filters: FiltersDep,
+    session: SessionDep,
+    grades: GradesDep,
+    max_nodes: Annotated[int, Query(ge=1, le=queries.NETWORK_MAX_NODES)] = queries.NETWORK_MAX_NODES,
+) -> NetworkOut:
+    """Actors of the filtered events with their relations and co-participations."""
+    return queries.network(session, filters, grades=grades, max_nodes=max_nodes)
+
+
+@router.get("/facets", response_model=FacetsOut, tags=["aggregations"])
+def facets(
+    session: SessionDep,
+) -> FacetsOut:
+    """Event types and countries present, certainties and grades (for filter lists)."""
+    return queries.facets(session)
+
+
+@router.get("/actors", response_model=Page[ActorOut], tags=["actors"])
+def list_actors(
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=256, pattern=TEXT_PATTERN, description="part of a name or alias")] = None,
+    kind: Annotated[str | None, Query(max_length=32, pattern=TEXT_PATTERN)] = None,
+    country: Annotated[str | None, Query(max_length=8, pattern=r"^[A-Za-z]{2,3}$")] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    order: OrderBy = "id",
+) -> Page[ActorOut]:
+    return queries.list_actors(session, cursor=cursor, limit=limit, order=order, q=q, kind=kind, country=country)
+
+
+@router.get("/actors/{actor_id}", response_model=ActorDetail, tags=["actors"])
+def get_actor(
+    actor_id: IdPath,
+    session: SessionDep,
+    grades: GradesDep,
+) -> ActorDetail:
+    """One actor with its merges, relations, recent events and their claims."""
+    return queries.get_actor(session, actor_id, grades=grades)
+
+
+@router.get("/relations", response_model=Page[RelationOut], tags=["relations"])
+def list_relations(
+    session: SessionDep,
+    actor: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    type: Annotated[str | None, Query(max_length=64, pattern=TEXT_PATTERN)] = None,
+    status: Annotated[str | None, Query(max_length=16, pattern=TEXT_PATTERN)] = None,
+    document: Annotated[str | None, Query(max_length=128, pattern=TEXT_PATTERN)] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    order: OrderBy = "id",
+) -> Page[RelationOut]:
+    return queries.list_relations(
+        session, cursor=cursor, limit=limit, order=order, actor=actor, type=type, status=status, document=document
+    )
+
+
+@router.get("/relations/{relation_id}", response_model=RelationDetail, tags=["relations"])
+def get_relation(
+    relation_id: IdPath,
+    session: SessionDep,
+    grades: GradesDep,
+) -> RelationDetail:
+    return queries.get_relation(session, relation_id, grades=grades)
+
+
+@router.get("/claims", response_model=Page[ClaimOut], tags=["claims"])
+def list_claims(
+    session: SessionDep,
+    grades: GradesDep,
+    event: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    relation: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    document: Annotated[str | None, Query(max_length=128, pattern=TEXT_PATTERN)] = None,
+    status: Annotated[ReviewStatus | None, Query(description="review status")] = None,
+    certainty: Annotated[CertaintyName | None, Query(description="extracted certainty")] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    order: OrderBy = "id",
+) -> Page[ClaimOut]:
+    return queries.list_claims(
+        session,
+        grades=grades,
+        cursor=cursor,
+        limit=limit,
+        order=order,
+        event=event,
+        relation=relation,
+        document=document,
+        status=status,
+        certainty=certainty.value if certainty else None,
+    )
+
+
+@router.get("/claims/{claim_id}", response_model=ClaimOut, tags=["claims"])
+def get_claim(
+    claim_id: IdPath,
+    session: SessionDep,
+    grades: GradesDep,
+) -> ClaimOut:
+    return queries.get_claim(session, claim_id, grades=grades)
+
+
+@router.get("/documents", response_model=Page[DocumentOut], tags=["documents"])
+def list_documents(
+    session: SessionDep,
+    since: Annotated[dt.date | None, Query(description="published on or after")] = None,
+    until: Annotated[dt.date | None, Query(description="published on or before")] = None,
+    publisher: ShortText = None,
+    language: Annotated[str | None, Query(max_length=16, pattern=TEXT_PATTERN)] = None,
+    q: Annotated[str | None, Query(max_length=500, pattern=TEXT_PATTERN, description="full-text query")] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    order: OrderBy = "id",
+) -> Page[DocumentOut]:
+    return queries.list_documents(
+        session,
+        cursor=cursor,
+        limit=limit,
+        order=order,
+        since=since,
+        until=until,
+        publisher=publisher,
+        language=language,
+        q=q,
+    )
+
+
+@router.get("/documents/{document_id}", response_model=DocumentDetail, tags=["documents"])
+def get_document(
+    document_id: DocPath,
+    session: SessionDep,
+    grades: GradesDep,
+) -> DocumentDetail:
+    """A report's text with every claim's evidence span (offsets into ``text``)."""
+    return queries.get_document(session, document_id, grades=grades)
+
+
+@router.get("/audit", response_model=Page[AuditOut], tags=["audit"])
+def list_audit(
+    session: SessionDep,
+    target_type: Annotated[str | None, Query(max_length=16, pattern=r"^[a-z]*$")] = None,
+    target_id: Annotated[str | None, Query(max_length=128, pattern=TEXT_PATTERN)] = None,
+    action: Annotated[str | None, Query(max_length=32, pattern=TEXT_PATTERN)] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    order: Annotated[Order, Query(description="-id (newest first) or id")] = "-id",
+) -> Page[AuditOut]:
+    """The audit log of API writes (newest first by default)."""
+    return queries.list_audit(
+        session, cursor=cursor, limit=limit, order=order, target_type=target_type, target_id=target_id, action=action
+    )

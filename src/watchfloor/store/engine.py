@@ -1,0 +1,103 @@
+"""Engines and sessions for the store: SQLite (default) and PostgreSQL.
+
+SQLite connections get WAL journaling, foreign keys and a busy timeout; write
+transactions start with ``BEGIN IMMEDIATE`` so two writers queue on the lock
+instead of failing half-way.  PostgreSQL connections fail fast
+(``connect_timeout``) when the server cannot be reached.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from watchfloor.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+#: Execution option that makes a SQLite transaction start with ``BEGIN IMMEDIATE``.
+WRITE_OPTION = "watchfloor_write"
+
+DEFAULT_CONNECT_TIMEOUT = 3.0
+DEFAULT_BUSY_TIMEOUT = 10.0
+
+
+def parse_url(url: str) -> URL:
+    """The SQLAlchemy URL for ``url``; a malformed one raises ``StoreError``."""
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"{url}: not a database URL ({exc})") from exc
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:")
+
+
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+) -> Engine:
+    """An engine for ``url`` (``sqlite:///file.db`` or ``postgresql+psycopg://...``)."""
+    parsed = parse_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed, busy_timeout=busy_timeout)
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":  # plain postgresql:// means psycopg 3 here
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(
+            parsed,
+            connect_args={"connect_timeout": max(1, round(connect_timeout))},
+            pool_pre_ping=True,
+        )
+    raise StoreError(f"{url}: unsupported database backend {backend!r} (use sqlite or postgresql)")
+
+
+def _sqlite_engine(url: URL, *, busy_timeout: float) -> Engine:
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": busy_timeout}}
+    memory = _is_memory(url)
+    if memory:
+        kwargs["poolclass"] = StaticPool
+        kwargs["connect_args"]["check_same_thread"] = False
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (not the driver) issue BEGIN, so we can choose IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if not memory:
+                mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+                if mode and str(mode[0]).lower() != "wal":
+                    log.warning("%s: could not switch to WAL journaling (mode %s)", url, mode[0])
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False, future=True)

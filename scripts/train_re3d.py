@@ -49,7 +49,13 @@ CONFIGS = ("baseline", "trained", "ruler", "trained+ruler", "trained+fill", "com
 
 
 def make_builders(
-    configs: Sequence[str], *, epochs: int, seed: int, cache_dir: Path | None = None
+    configs: Sequence[str],
+    *,
+    epochs: int,
+    seed: int,
+    cache_dir: Path | None = None,
+    dropout: float = 0.2,
+    batch_size: int = 4,
 ) -> dict[str, object]:
     """Builders for the LOSO driver; the trained NER is trained once per fold and reused."""
     import spacy
@@ -62,11 +68,12 @@ def make_builders(
         if key not in cache:
             cache.clear()
             held = "+".join(sorted({d.source for d in train}))
-            saved = cache_dir / f"{held}-e{epochs}-s{seed}" if cache_dir else None
+            tag = f"-e{epochs}-s{seed}" + ("" if (dropout, batch_size) == (0.2, 4) else f"-d{dropout}-b{batch_size}")
+            saved = cache_dir / f"{held}{tag}" if cache_dir else None
             if saved is not None and (saved / "config.cfg").is_file():
                 cache[key] = spacy.load(saved)
             else:
-                cache[key] = train_ner(train, epochs=epochs, seed=seed)
+                cache[key] = train_ner(train, epochs=epochs, seed=seed, dropout=dropout, batch_size=batch_size)
                 if saved is not None:
                     saved.parent.mkdir(parents=True, exist_ok=True)
                     cache[key].to_disk(saved)
@@ -137,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dropout", type=float, default=0.2)
+    parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--config", action="append", choices=CONFIGS)
     parser.add_argument("--cache", type=Path, default=None, help="save/reuse per-fold trained models here")
     parser.add_argument("--out", type=Path, default=None, help="where --final writes (default: package data)")
@@ -145,17 +154,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = args.benchmarks or Settings().benchmarks_dir
     docs = read_sources(default_source_dirs(bench))
     if args.loso:
-        builders = make_builders(args.config or CONFIGS, epochs=args.epochs, seed=args.seed, cache_dir=args.cache)
+        builders = make_builders(
+            args.config or CONFIGS,
+            epochs=args.epochs,
+            seed=args.seed,
+            cache_dir=args.cache,
+            dropout=args.dropout,
+            batch_size=args.batch_size,
+        )
         results = leave_one_source_out(docs, builders)  # type: ignore[arg-type]
         sys.stdout.write(format_loso(results) + "\n")
     if args.final:
         out = args.out or shipped_model_path()
-        nlp = train_ner(docs, epochs=args.epochs, seed=args.seed)
+        nlp = train_ner(docs, epochs=args.epochs, seed=args.seed, dropout=args.dropout, batch_size=args.batch_size)
         if out.exists():
             shutil.rmtree(out)
         nlp.meta["name"] = "re3d_ner"
         nlp.meta["description"] = (
-            f"en_core_web_sm NER fine-tuned on re3d (4 sources), {args.epochs} epochs, seed {args.seed}"
+            f"en_core_web_sm NER fine-tuned on re3d (4 sources), {args.epochs} epochs, seed {args.seed}, "
+            f"dropout {args.dropout}, batch size {args.batch_size}"
         )
         nlp.to_disk(out)
         size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

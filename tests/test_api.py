@@ -83,8 +83,20 @@ def frozen_client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 @pytest.fixture
 def client(store: Store) -> TestClient:
-    """A TestClient on the app over ``store`` with a write token configured."""
+    """A TestClient on the app over ``store`` (both backends) with a write token configured."""
     return TestClient(create_app(Settings(api_token=TOKEN), store=store))
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A SQLite store with the invented reports (for tests that do not depend on the dialect)."""
+    yield from _filled_store("sqlite", tmp_path)
+
+
+@pytest.fixture
+def sqlite_client(sqlite_store: Store) -> TestClient:
+    """A TestClient over ``sqlite_store`` with a write token configured."""
+    return TestClient(create_app(Settings(api_token=TOKEN), store=sqlite_store))
 
 
 def _ids(client: TestClient, **params: Any) -> list[int]:
@@ -125,7 +137,8 @@ def test_event_filters_select_the_matching_events(client: TestClient) -> None:
     assert _ids(client, document=detail["document"]) == [types["bombing"]]
 
 
-def test_cursor_pagination_walks_every_event_once(client: TestClient) -> None:
+def test_cursor_pagination_walks_every_event_once(sqlite_client: TestClient) -> None:
+    client = sqlite_client
     for order in ("id", "-id"):
         seen: list[int] = []
         cursor = None
@@ -157,7 +170,8 @@ def test_event_detail_has_claims_whose_evidence_indexes_the_report(client: TestC
     assert {c["id"] for c in document["claims"]} >= {c["id"] for c in event["claims"]}
 
 
-def test_actor_and_relation_details(client: TestClient) -> None:
+def test_actor_and_relation_details(sqlite_client: TestClient) -> None:
+    client = sqlite_client
     actors = client.get("/api/actors", params={"q": "shabaab"}).json()["items"]
     assert [a["name"] for a in actors] == ["al-Shabaab"]
     detail = client.get(f"/api/actors/{actors[0]['id']}").json()
@@ -281,7 +295,8 @@ def test_event_merge_and_split_are_reversible(client: TestClient) -> None:
 # -- tokens and bad input -------------------------------------------------------
 
 
-def test_tokens(store: Store) -> None:
+def test_tokens(sqlite_store: Store) -> None:
+    store = sqlite_store
     closed = TestClient(create_app(Settings(api_token=None), store=store))
     refused = closed.post("/api/claims/1/review", json={"status": "accepted"})
     assert refused.status_code == 403 and "WATCHFLOOR_API_TOKEN" in refused.json()["detail"]
@@ -290,7 +305,10 @@ def test_tokens(store: Store) -> None:
     assert missing.status_code == 401 and "API token" in missing.json()["detail"]
     wrong = client.post("/api/claims/1/review", json={"status": "accepted"}, headers={"X-API-Token": "nope"})
     assert wrong.status_code == 403
-    assert client.post("/api/claims/1/review", json={"status": "accepted"}, headers={"X-API-Token": TOKEN}).status_code == 200
+    assert (
+        client.post("/api/claims/1/review", json={"status": "accepted"}, headers={"X-API-Token": TOKEN}).status_code
+        == 200
+    )
     private = TestClient(create_app(Settings(api_token=TOKEN, read_token_required=True), store=store))
     assert private.get("/api/events").status_code == 401
     assert private.get("/api/events", headers=AUTH).status_code == 200
@@ -371,7 +389,8 @@ def test_bad_writes_are_refused_and_change_nothing(
 # -- UI files ----------------------------------------------------------------
 
 
-def test_ui_is_served_offline_with_a_csp(client: TestClient) -> None:
+def test_ui_is_served_offline_with_a_csp(sqlite_client: TestClient) -> None:
+    client = sqlite_client
     index = client.get("/")
     assert index.status_code == 200 and "watchfloor workbench" in index.text
     assert "script-src 'self'" in index.headers["content-security-policy"]
@@ -396,7 +415,8 @@ def test_vendored_libraries_keep_their_licences_and_app_code_never_uses_inner_ht
         assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", source), script
 
 
-def test_hostile_text_comes_back_verbatim_as_json(client: TestClient) -> None:
+def test_hostile_text_comes_back_verbatim_as_json(sqlite_client: TestClient) -> None:
+    client = sqlite_client
     hostile = invented_reports()[-1].document
     document = client.get(f"/api/documents/{hostile.id}")
     assert document.headers["content-type"].startswith("application/json")

@@ -43,7 +43,9 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
 
@@ -103,7 +105,9 @@ class Page:
     def open(self, route: str, *, wait_for: str) -> Any:
         """Go to a UI route (in-app navigation once the app is loaded) and wait for ``wait_for``."""
         if self.page.url.startswith(f"{self.base}/#"):
-            self.page.evaluate("route => { document.getElementById('view').textContent = ''; location.hash = route; }", route)
+            self.page.evaluate(
+                "route => { document.getElementById('view').textContent = ''; location.hash = route; }", route
+            )
         else:
             self.page.goto(f"{self.base}/#{route}")
         self.page.wait_for_selector(wait_for, timeout=10_000)

@@ -100,3 +100,19 @@ def test_add_domain_components_is_idempotent(domain_nlp) -> None:  # type: ignor
     assert add_domain_components(domain_nlp, settings=Settings()) is domain_nlp
     assert domain_nlp.pipe_names == names
     assert names[-1] == "re3d_labels"
+
+
+def test_span_conventions() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from watchfloor.annotate.entities import _apply_conventions
+
+    nlp = spacy.blank("en")
+    doc = nlp("Deputy Secretary Jane Doe said the SDF destroyed two trucks and one bridge in 2016.")
+    doc.ents = [Span(doc, 2, 4, label="Person"), Span(doc, 6, 7, label="Organisation")]
+    out = {(e.text, e.label_) for e in _apply_conventions(doc).ents}
+    assert ("Deputy Secretary Jane Doe", "Person") in out
+    assert ("the SDF", "Organisation") in out
+    assert ("two", "Quantity") in out
+    assert not any(text in ("one", "2016") for text, _ in out)

@@ -508,7 +508,7 @@ def test_undo_merge_detaches_one_document(store: Store) -> None:
 def test_store_cli(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from watchfloor.store.commands import store_app
+    from watchfloor.cli.store import store_app
 
     path = tmp_path / "cli.db"
     with Store.open(f"sqlite:///{path}") as store:

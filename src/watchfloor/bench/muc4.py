@@ -499,3 +499,30 @@ def native_predictor(documents: Sequence[Muc4Document], *, settings: Settings) -
         )
         out[item.docid] = events_to_templates(extract(annotate(document, nlp=nlp), settings=settings, kb=kb))
     return out
+
+
+def merge_templates(primary: Sequence[Muc4Template], extra: Sequence[Muc4Template]) -> list[Muc4Template]:
+    """``primary`` templates enriched with the fillers of ``extra`` templates of the same incident type.
+
+    Templates of ``extra`` whose type ``primary`` lacks are ignored: the primary predictor decides whether
+    and what kind of incident a report describes; the extra one only adds fillers it missed.
+    """
+    merged = [Muc4Template(t.incident_type, {r: list(t.fillers(r)) for r in ROLES}) for t in primary]
+    for other in extra:
+        target = next((t for t in merged if t.incident_type == other.incident_type), None)
+        if target is None:
+            continue
+        for role in ROLES:
+            known = {normalize_mention(m) for e in target.roles[role] for m in e.mentions}
+            for entity in other.fillers(role):
+                if entity.mentions and normalize_mention(entity.mentions[0]) not in known:
+                    target.roles[role].append(entity)
+                    known.add(normalize_mention(entity.mentions[0]))
+    return merged
+
+
+def combined_predictor(documents: Sequence[Muc4Document], *, settings: Settings) -> dict[str, list[Muc4Template]]:
+    """The learned tagger's templates enriched with fillers from the native rules (see ``merge_templates``)."""
+    learned = get_predictor("muc4-linear.v1", settings=settings)(documents)
+    native = native_predictor(documents, settings=settings)
+    return {d.docid: merge_templates(learned.get(d.docid, []), native.get(d.docid, [])) for d in documents}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,11 +23,11 @@ console = Console()
 
 @app.command()
 def throughput(
-    docs: int = typer.Option(200, "--docs", min=1, help="Documents in the corpus (MUC-4 train, repeated)."),
-    engine: str = typer.Option("local", "--engine", help="local or ray."),
-    workers: int = typer.Option(2, "--workers", min=1, help="Worker count (1 is always measured too)."),
-    muc4: Path | None = typer.Option(None, "--muc4", help="MUC-4 JSONL file (default: shared benchmarks)."),
-    db: str | None = typer.Option(None, "--db", help="Store URL for the full runs (default: temp SQLite)."),
+    docs: Annotated[int, typer.Option("--docs", min=1, help="Documents in the corpus (MUC-4 train, repeated).")] = 200,
+    engine: Annotated[str, typer.Option("--engine", help="local or ray.")] = "local",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker count (1 is always measured too).")] = 2,
+    muc4: Annotated[Path | None, typer.Option("--muc4", help="MUC-4 JSONL file (default: shared benchmarks).")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Postgres URL for full runs (default: temp SQLite).")] = None,
 ) -> None:
     """Words/s and docs/s: bare spaCy vs the full pipeline, ratio, RSS, scaling 1 -> 2 workers."""
     from watchfloor.bench.throughput import run_throughput

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,21 +16,17 @@ from rich.table import Table
 
 from watchfloor.settings import Settings
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DB_OPTION = typer.Option(None, "--db", help="SQLite file or database URL (default: WATCHFLOOR_DATABASE_URL).")
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     documents = "documents"
     actors = "actors"
     events = "events"
     relations = "relations"
-
-
-class ExportFormat(str, enum.Enum):
-    json = "json"
 
 
 def make_settings(db: str | None = None, **overrides: Any) -> Settings:
@@ -55,10 +51,13 @@ def _to_jsonable(value: Any) -> Any:
 
 
 def ingest(
-    paths: list[str] = typer.Argument(..., help="Files, folders or glob patterns (.txt .html .htm .jsonl .md)."),
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Files, folders, globs or URLs (.txt .md .html .htm .jsonl .pdf .xml .rss .atom)."),
+    ],
     db: str | None = DB_OPTION,
-    workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default 1)."),
-    engine: str | None = typer.Option(None, "--engine", help="local.v1 (default) or ray.v1."),
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default 1).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="local (default) or ray.")] = None,
 ) -> None:
     """Ingest reports into the store. Exit code 2 when any input failed."""
     from watchfloor.pipeline import ingest as run_ingest
@@ -96,9 +95,9 @@ def _progress() -> Progress:
 
 
 def show(
-    kind: Kind = typer.Argument(..., help="What to list."),
-    limit: int = typer.Option(20, "--limit", min=1, help="At most this many rows."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    kind: Annotated[Kind, typer.Argument(help="What to list.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     db: str | None = DB_OPTION,
 ) -> None:
     """List what the knowledge base holds."""
@@ -142,26 +141,12 @@ def _cell(value: Any) -> str:
     return str(_to_jsonable(value))
 
 
-def export(
-    fmt: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="Output format."),
-    output: Path = typer.Option(..., "--output", "-o", help="File to write."),
-    db: str | None = DB_OPTION,
-) -> None:
-    """Export the knowledge base."""
-    from watchfloor.export.wfjson import write_wfjson
-    from watchfloor.store.repository import Store
-
-    settings = make_settings(db)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with Store.open(settings.database_url) as store:
-        counts = write_wfjson(store, output)
-    console.print(f"wrote {output} ({_cell(counts)})", highlight=False)
-
-
 def evaluate(
-    gold: Path = typer.Option(None, "--gold", help="Gold file or folder (default: shared/gold/seeds)."),
-    export_file: Path | None = typer.Option(None, "--export", help="Score this watchfloor-json file instead of the store."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    gold: Annotated[Path | None, typer.Option("--gold", help="Gold file or folder (default: gold seeds).")] = None,
+    export_file: Annotated[
+        Path | None, typer.Option("--export", help="Score this watchfloor-json file instead of the store.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     db: str | None = DB_OPTION,
 ) -> None:
     """Score the store (or an export) against gold annotations."""
@@ -208,8 +193,10 @@ def _fraction(tally: Any) -> str:
 
 
 def demo(
-    out: Path = typer.Option(Path("out"), "--out", help="Folder for the store and exports."),
-    corpus: list[Path] = typer.Option(None, "--corpus", help="Folders to ingest (default: demo corpus + seeds)."),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the store and exports.")] = Path("out"),
+    corpus: Annotated[
+        list[Path] | None, typer.Option("--corpus", help="Folders to ingest (default: demo corpus + seeds).")
+    ] = None,
 ) -> None:
     """Ingest the demo corpus (and the seed reports when present), summarise, export."""
     from watchfloor.export.wfjson import write_wfjson
@@ -252,7 +239,7 @@ def register(app: typer.Typer) -> None:
     app.command()(evaluate)
     app.command()(demo)
 
-    from watchfloor.cli import actors, bench, exports, geocode, serve, watch
+    from watchfloor.cli import actors, bench, exports, geocode, serve, store, watch
 
     app.command("export")(exports.export)
     app.command("import")(exports.import_)
@@ -261,3 +248,4 @@ def register(app: typer.Typer) -> None:
     app.command("geocode")(geocode.geocode)
     app.add_typer(actors.app, name="actors")
     app.add_typer(bench.app, name="bench")
+    app.add_typer(store.store_app, name="store")

@@ -6,6 +6,8 @@ A Typer sub-app for the CLI to mount: ``app.add_typer(merges_app, name="merges")
 * ``merges show ID``: one fused event with its grade, low/best/high figures, members and claims;
 * ``merges undo MEMBER``: split a member off (recording cannot-links, so re-running fusion keeps it apart);
 * ``merges fuse``: run fusion now (``--rebuild`` re-fuses everything from scratch).
+
+Library errors propagate to ``watchfloor.cli.main``, which prints them as one line.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from watchfloor.errors import WatchfloorError
 from watchfloor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,6 @@ def _url(db: str | None) -> str:
     return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
 
 
-def _fail(exc: WatchfloorError) -> typer.Exit:
-    console.print(f"error: {exc}", style="red", highlight=False, markup=False)
-    return typer.Exit(code=exc.exit_code)
-
-
 def _evidence(evidence: dict[str, object]) -> str:
     parts = [f"{k}={v}" for k, v in evidence.items() if k not in {"matched_document"}]
     return ", ".join(parts)
@@ -53,11 +49,8 @@ def list_merges(
     from watchfloor.store.fusion_repo import list_fusion_merges
     from watchfloor.store.repository import Store
 
-    try:
-        with Store.open(_url(db)) as store:
-            merges = list_fusion_merges(store, fused_event=fused_event)
-    except WatchfloorError as exc:
-        raise _fail(exc) from exc
+    with Store.open(_url(db)) as store:
+        merges = list_fusion_merges(store, fused_event=fused_event)
     table = Table("merge", "fused event", "event", "document", "outlet", "reason", "score", "evidence")
     for m in merges:
         table.add_row(
@@ -80,11 +73,8 @@ def show(fused_event: int = typer.Argument(..., help="Fused event id."), db: str
     from watchfloor.store.fusion_repo import get_fused_event
     from watchfloor.store.repository import Store
 
-    try:
-        with Store.open(_url(db)) as store:
-            event = get_fused_event(store, fused_event)
-    except WatchfloorError as exc:
-        raise _fail(exc) from exc
+    with Store.open(_url(db)) as store:
+        event = get_fused_event(store, fused_event)
     place = event.location.name if event.location else "unknown place"
     console.print(
         f"fused event {event.id}: {event.type} on {event.date or 'unknown date'} ({event.date_precision or '-'}) "
@@ -95,7 +85,9 @@ def show(fused_event: int = typer.Argument(..., help="Fused event id."), db: str
     )
     for name, figure in (("killed", event.killed), ("injured", event.injured)):
         if figure is not None:
-            figures = ", ".join(f"{c.low}{'-' + str(c.high) if c.high != c.low else ''} ({c.outlet})" for c in figure.claims)
+            figures = ", ".join(
+                f"{c.low}{'-' + str(c.high) if c.high != c.low else ''} ({c.outlet})" for c in figure.claims
+            )
             console.print(
                 f"  {name}: low {figure.low} / best {figure.best} / high {figure.high}  [{figures}]",
                 highlight=False,
@@ -121,16 +113,15 @@ def show(fused_event: int = typer.Argument(..., help="Fused event id."), db: str
 
 
 @merges_app.command("undo")
-def undo(member: int = typer.Argument(..., help="Merge (member) id from 'merges list'."), db: str | None = DB_OPTION) -> None:
+def undo(
+    member: int = typer.Argument(..., help="Merge (member) id from 'merges list'."), db: str | None = DB_OPTION
+) -> None:
     """Split a member off its fused event; fusion will keep it apart from the others from now on."""
     from watchfloor.store.fusion_repo import undo_member
     from watchfloor.store.repository import Store
 
-    try:
-        with Store.open(_url(db)) as store:
-            new_id = undo_member(store, member)
-    except WatchfloorError as exc:
-        raise _fail(exc) from exc
+    with Store.open(_url(db)) as store:
+        new_id = undo_member(store, member)
     console.print(f"merge {member} undone: its event is now fused event {new_id}", highlight=False)
 
 
@@ -143,11 +134,8 @@ def fuse_now(
     from watchfloor.resolve.fusion import fuse
     from watchfloor.store.repository import Store
 
-    try:
-        with Store.open(_url(db)) as store:
-            report = fuse(store, rebuild=rebuild)
-    except WatchfloorError as exc:
-        raise _fail(exc) from exc
+    with Store.open(_url(db)) as store:
+        report = fuse(store, rebuild=rebuild)
     console.print(
         f"{report.documents_checked} documents checked ({report.reposts_marked} reposts marked); "
         f"{report.candidates} events placed: {report.joined} joined, {report.created} new fused events "

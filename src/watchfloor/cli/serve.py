@@ -16,7 +16,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port (0: any free port)."),
     api_token: str | None = typer.Option(
-        None, "--api-token", envvar="WATCHFLOOR_API_TOKEN", help="Token for the write routes (default: none, read-only)."
+        None,
+        "--api-token",
+        envvar="WATCHFLOOR_API_TOKEN",
+        help="Token for the write routes (default: none, read-only).",
     ),
     read_token_required: bool = typer.Option(
         False, "--read-token-required", help="Require the token on read routes too."

@@ -178,8 +178,12 @@ def definition_objects() -> list[dict[str, Any]]:
 
 
 def actor_stix_id(actor: ActorView) -> str:
-    kind = "intrusion-set" if actor.kind == "armed_group" else "identity"
-    return stix_id(kind, actor_key(actor))
+    return _actor_stix_id(actor.kind == "armed_group", actor_key(actor))
+
+
+@functools.lru_cache(maxsize=65536)
+def _actor_stix_id(armed_group: bool, key: str) -> str:
+    return stix_id("intrusion-set" if armed_group else "identity", key)
 
 
 def other_aliases(actor: ActorView) -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -29,12 +30,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from watchfloor.errors import StoreError
 from watchfloor.export.filters import ExportFilter
 from watchfloor.models import Citation, PlaceRef, Qualifier, Quantity
 from watchfloor.store import schema as db
-from watchfloor.store.repository import Store
+from watchfloor.store.repository import Store, describe_db_error
 from watchfloor.store.views import ActorView, EventView, EvidenceView, RelationView
 
 log = logging.getLogger(__name__)
@@ -77,12 +80,17 @@ def event_key(document_id: str, local_id: str) -> str:
 
 def actor_key(actor: ActorView) -> str:
     """The stable key of a global actor."""
+    return _actor_key(actor.id, actor.name, actor.kind, actor.kb_id)
+
+
+@functools.lru_cache(maxsize=65536)
+def _actor_key(actor_id: int, name: str, kind: str, kb_id: str | None) -> str:
     from watchfloor.resolve.actors import normalise_alias
 
-    if actor.kb_id:
-        return f"kb:{actor.kb_id}"
-    norm = normalise_alias(actor.name)
-    return f"name:{actor.kind}|{norm}" if norm else f"id:{actor.id}"
+    if kb_id:
+        return f"kb:{kb_id}"
+    norm = normalise_alias(name)
+    return f"name:{kind}|{norm}" if norm else f"id:{actor_id}"
 
 
 def place_key(place: PlaceRef) -> str | None:
@@ -158,7 +166,7 @@ def iter_export_events(store: Store, flt: ExportFilter, *, page: int = PAGE) -> 
     last = 0
     docs: dict[str, DocMeta] = {}
     while True:
-        with store.session() as session:
+        with reading(store) as session:
             rows = session.execute(
                 select(*_EVENT_COLUMNS)
                 .select_from(db.Event)
@@ -317,7 +325,7 @@ def _doc_meta(store: Store, ids: Iterable[str]) -> dict[str, DocMeta]:
     wanted = list(ids)
     if not wanted:
         return {}
-    with store.session() as session:
+    with reading(store) as session:
         rows = session.execute(
             select(
                 db.Document.id,
@@ -353,13 +361,13 @@ def _event_where(flt: ExportFilter) -> list[Any]:
 
 def event_documents(store: Store, flt: ExportFilter) -> set[str]:
     """Ids of the documents stating at least one event that passes ``flt``."""
-    with store.session() as session:
+    with reading(store) as session:
         return {str(d) for d in session.scalars(select(db.Event.document_id).where(*_event_where(flt)).distinct())}
 
 
 def document_event_keys(store: Store, document_id: str, flt: ExportFilter) -> list[str]:
     """Stable keys of one document's events passing ``flt`` (by event id)."""
-    with store.session() as session:
+    with reading(store) as session:
         rows = session.scalars(
             select(db.Event.local_id)
             .where(db.Event.document_id == document_id, *_event_where(flt))
@@ -370,7 +378,7 @@ def document_event_keys(store: Store, document_id: str, flt: ExportFilter) -> li
 
 def actor_event_counts(store: Store) -> dict[int, int]:
     """Actor id -> number of events it takes part in (any role)."""
-    with store.session() as session:
+    with reading(store) as session:
         rows = session.execute(
             select(db.EventParticipant.actor_id, func.count(func.distinct(db.EventParticipant.event_id))).group_by(
                 db.EventParticipant.actor_id
@@ -381,7 +389,7 @@ def actor_event_counts(store: Store) -> dict[int, int]:
 
 def actor_first_published(store: Store) -> dict[int, dt.date]:
     """Actor id -> earliest published date of the documents it was seen in (live merges only)."""
-    with store.session() as session:
+    with reading(store) as session:
         rows = session.execute(
             select(db.ActorMerge.actor_id, func.min(db.Document.published))
             .join(db.Document, db.Document.id == db.ActorMerge.document_id)
@@ -407,6 +415,16 @@ def document_meta(store: Store, ids: Iterable[str], *, chunk: int = 500) -> dict
     for i in range(0, len(wanted), chunk):
         found.update(_doc_meta(store, wanted[i : i + chunk]))
     return found
+
+
+@contextlib.contextmanager
+def reading(store: Store) -> Iterator[Session]:
+    """A read session on ``store`` whose database errors become ``StoreError``."""
+    try:
+        with store.session() as session:
+            yield session
+    except SQLAlchemyError as exc:
+        raise StoreError(describe_db_error(store.label, exc)) from exc
 
 
 @contextlib.contextmanager

@@ -25,6 +25,7 @@ figures) are dropped.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -90,8 +91,10 @@ _GROUP_PRONOUNS = frozenset({"it", "its", "they", "their", "them"})
 _GROUP_ANAPHORS = frozenset({"group", "organization", "organisation", "movement", "outfit", "militia"})
 _PERSON_PRONOUNS = frozenset({"he", "his", "him", "she", "her"})
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
-_LEADERSHIP_CUES = LEADER_NOUNS | {"charge", "lead", "command", "succeed", "successor", "predecessor", "militant", "insurgent",
-                                    "jihadist", "terrorist", "rebel", "warlord", "kingpin", "mastermind"}
+_LEADERSHIP_CUES = LEADER_NOUNS | {
+    "charge", "lead", "command", "succeed", "successor", "predecessor", "militant", "insurgent", "jihadist",
+    "terrorist", "rebel", "warlord", "kingpin", "mastermind",
+}
 _MESSAGE_OBJECTS = frozenset({"statement", "message", "communique", "letter"})
 _IMPLICATIVE = frozenset({"manage", "succeed", "proceed", "go", "come", "use", "help", "dare", "get", "happen"})
 _RESPONSIBLE = frozenset({"responsible", "notorious", "known", "famous", "infamous", "blamed", "culpable"})
@@ -476,17 +479,18 @@ def _place_mentions(sent: SpacySpan, excluded: list[tuple[int, int]], actors: _A
     covered = [(p.start, p.end) for p in places]
     for tok in sent:  # unlabelled known city names ("the Lahore park bombing")
         if tok.pos_ == "PROPN" and tok.lower_ in _city_names() and tok.lower_ not in _MONTHS \
-                and tok.ent_type_ not in {"DATE", "TIME", "Temporal", "PERSON", "Person"} and not _in_spans(tok.idx, tok.idx + len(tok.text), covered + excluded):
+                and tok.ent_type_ not in {"DATE", "TIME", "Temporal", "PERSON", "Person"} \
+                and not _in_spans(tok.idx, tok.idx + len(tok.text), covered + excluded):
             places.append(_Place(tok.idx, tok.idx + len(tok.text), tok.text, 2))
     # names of non-state actors are not places ("Islamic State Khorasan Province")
     places = [p for p in places if not any(s < p.end and p.start < e and a.kind is not ActorKind.STATE
                                            for s, e, a in actors.mentions)]
     places.sort(key=lambda p: p.start)
-    text = doc.text
-    for p, q in zip(places, places[1:], strict=False):  # "Iqbal town in Islamabad": part of the city
-        feature = text[p.start:p.end].rsplit(None, 1)[-1].lower()
-        if feature in _SUBURBAN and q.rank == 2 and _CHAIN_GAP.match(text[p.end:q.start] or " "):
-            p.rank = 5
+    doc_text = doc.text
+    for place, nxt in itertools.pairwise(places):  # "Iqbal town in Islamabad": part of the city
+        last_word = doc_text[place.start:place.end].rsplit(None, 1)[-1].lower()
+        if last_word in _SUBURBAN and nxt.rank == 2 and _CHAIN_GAP.match(doc_text[place.end:nxt.start] or " "):
+            place.rank = 5
     return places
 
 
@@ -939,6 +943,8 @@ def _left_subject(verb: Token) -> list[Token]:
 
 def _target(tokens: list[Token]) -> tuple[str | None, str | None, bool]:
     """(target text, target type, specific?) of an object phrase."""
+    cut = next((i for i, t in enumerate(tokens) if t.i > 0 and t.text in {",", "(", ";", "—"}), len(tokens))
+    tokens = tokens[:cut]  # "the X Mosque, a place of worship": the name, not its apposition
     words = [t for t in tokens if t.dep_ not in {"det", "punct", "poss"} and t.pos_ not in {"NUM"}]
     if not words:
         return None, None, False

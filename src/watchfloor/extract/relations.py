@@ -345,7 +345,8 @@ def _phrase_relations(mentions: list[_Mention], text: str, offset: int, actors: 
             if before_s.endswith("-") or re.match(r"^[\s-]*(?:rivalry|infighting|split|pressure|defeat|decline)\b",
                                                   text[s.end - offset:], _I):
                 continue  # "intra-Taliban rivalry": the name is a modifier
-            if _PARENT_BEFORE.search(before_s[-60:]) or backed is None or not _is_group(backed) or s.actor is backed or not _is_group(s.actor):
+            if _PARENT_BEFORE.search(before_s[-60:]) or backed is None or not _is_group(backed) \
+                    or s.actor is backed or not _is_group(s.actor):
                 continue
             yield _Found("supports", s.actor, backed, status, "support-of")
     for m in _BLIND_EYE.finditer(text):

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
-from watchfloor.extract.taxonomy import TAXONOMY, root_type, same_kind
+from watchfloor.extract.taxonomy import TAXONOMY, export_name, root_type, same_kind
 from watchfloor.models import Certainty
 from watchfloor.resolve.grading import GradeTable, credibility, load_grade_table, outlet_key
 
@@ -78,6 +78,8 @@ class FusionConfig:
     w_actors: float = 1.5
     w_figures: float = 0.5
     w_repost: float = 2.0
+    w_text: float = 1.5
+    report_window: int = 10  # an undated event is taken to be at most this many days older than its report
     name_ratio: float = 0.8  # fuzzy-match ratio at which two place / actor names agree
 
 
@@ -118,6 +120,7 @@ class Candidate:
     publisher: str | None
     outlets: tuple[str, ...]  # outlets the event's claims cite
     published: dt.date | None
+    words: frozenset[str] = frozenset()  # content words of the claims' evidence
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.date_start or dt.date.max, self.document_id, self.local_id, self.event_id)
@@ -235,16 +238,27 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def _compare_type(a: Candidate, b: Candidate) -> float | None:
     if a.type not in TAXONOMY or b.type not in TAXONOMY:
         return 1.0 if a.type == b.type else None
-    if not same_kind(a.type, b.type):
-        return None
     if a.type == b.type:
         return 1.0
-    return 0.7 if root_type(a.type) == root_type(b.type) else 0.4
+    if same_kind(a.type, b.type):
+        return 0.7 if root_type(a.type) == root_type(b.type) else 0.4
+    # "raided" read as a security raid, a burnt village read as arson: one exported kind, weak agreement
+    return 0.2 if export_name(a.type)[0] == export_name(b.type)[0] else None
+
+
+def _near_publication(undated: Candidate, dated: Candidate, config: FusionConfig) -> bool:
+    if undated.published is None or dated.date_start is None:
+        return False
+    earliest = undated.published - dt.timedelta(days=config.report_window)
+    return earliest <= (dated.date_end or dated.date_start) and dated.date_start <= undated.published
 
 
 def _compare_date(a: Candidate, b: Candidate, config: FusionConfig) -> float | None:
-    if a.date_start is None or b.date_start is None:
+    if a.date_start is None and b.date_start is None:
         return 0.0
+    if a.date_start is None or b.date_start is None:
+        undated, dated = (a, b) if a.date_start is None else (b, a)
+        return 0.2 if _near_publication(undated, dated, config) else 0.0
     a_end, b_end = a.date_end or a.date_start, b.date_end or b.date_start
     if a.date_precision == "day" and b.date_precision == "day":
         gap = abs((a.date_start - b.date_start).days)
@@ -254,7 +268,9 @@ def _compare_date(a: Candidate, b: Candidate, config: FusionConfig) -> float | N
     slack = dt.timedelta(days=config.day_tolerance)
     if a.date_start > b_end + slack or b.date_start > a_end + slack:
         return None
-    coarsest = max(_PRECISION_RANK.get(a.date_precision or "unknown", 5), _PRECISION_RANK.get(b.date_precision or "unknown", 5))
+    coarsest = max(
+        _PRECISION_RANK.get(a.date_precision or "unknown", 5), _PRECISION_RANK.get(b.date_precision or "unknown", 5)
+    )
     return {1: 0.5, 2: 0.3, 3: 0.2}.get(coarsest, 0.1)
 
 
@@ -262,9 +278,11 @@ def _place_names(place: PlaceInfo) -> list[str]:
     return [n for n in (normalise_name(place.name or ""),) if n]
 
 
+def _specific(place: PlaceInfo) -> bool:
+    return place.lat is not None or place.admin1 is not None
+
+
 def _compare_place(a: PlaceInfo, b: PlaceInfo, config: FusionConfig) -> float | None:
-    if a.country and b.country and a.country != b.country:
-        return None
     if a.place_id is not None and a.place_id == b.place_id:
         return 1.0
     if a.gazetteer_id and a.gazetteer_id == b.gazetteer_id:
@@ -276,17 +294,22 @@ def _compare_place(a: PlaceInfo, b: PlaceInfo, config: FusionConfig) -> float | 
         if km > config.veto_km:
             return None
         return 0.2
-    if a.admin1 and b.admin1 and normalise_name(a.admin1) != normalise_name(b.admin1):
+    if a.country and b.country and a.country != b.country and _specific(a) and _specific(b):
         return None
+    names_a, names_b = _place_names(a), _place_names(b)
     if a.admin2 and b.admin2 and normalise_name(a.admin2) == normalise_name(b.admin2):
         return 0.9
-    names_a, names_b = _place_names(a), _place_names(b)
     if names_a and names_b and _names_agree(names_a, names_b, ratio=config.name_ratio):
         return 0.8
+    if (names_a and b.admin1 and _names_agree(names_a, [normalise_name(b.admin1)], ratio=1.0)) or (
+        names_b and a.admin1 and _names_agree(names_b, [normalise_name(a.admin1)], ratio=1.0)
+    ):
+        return 0.5  # "Santander" vs a place in Norte de Santander
     if a.admin1 and b.admin1:
-        return 0.4
+        # geocoding of a bare name can land in the wrong region: disagreement is evidence, not a veto
+        return 0.4 if normalise_name(a.admin1) == normalise_name(b.admin1) else -1.0
     if a.country and b.country:
-        return 0.1
+        return 0.1 if a.country == b.country else -0.25
     return 0.0
 
 
@@ -298,6 +321,73 @@ def _compare_actors(a: Candidate, b: Candidate, config: FusionConfig) -> float:
     if _names_agree(a.actor_names, b.actor_names, ratio=config.name_ratio + 0.05):
         return 0.8
     return -0.3
+
+
+_STOP = frozenset(
+    {
+        "about",
+        "after",
+        "again",
+        "against",
+        "also",
+        "been",
+        "before",
+        "being",
+        "between",
+        "could",
+        "during",
+        "from",
+        "have",
+        "into",
+        "killed",
+        "more",
+        "near",
+        "other",
+        "others",
+        "over",
+        "said",
+        "says",
+        "some",
+        "than",
+        "that",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "told",
+        "under",
+        "were",
+        "when",
+        "where",
+        "which",
+        "while",
+        "with",
+        "would",
+        "people",
+        "least",
+    }
+)
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Lower-case words of four letters or more, minus common function words (for text overlap)."""
+    words = "".join(c if c.isalnum() else " " for c in normalise_text(text)).split()
+    return frozenset(w for w in words if len(w) >= 4 and not w.isdigit() and w not in _STOP)
+
+
+def normalise_text(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _compare_text(a: Candidate, b: Candidate) -> float:
+    if not a.words or not b.words:
+        return 0.0
+    return len(a.words & b.words) / len(a.words | b.words)
 
 
 def _compare_figures(a: Candidate, b: Candidate) -> float:
@@ -337,6 +427,7 @@ def compare(a: Candidate, b: Candidate, *, config: FusionConfig) -> Comparison:
         "actors": _compare_actors(a, b, config),
         "figures": _compare_figures(a, b),
         "repost": repost,
+        "text": _compare_text(a, b),
     }
     score = (
         config.w_type * fields["type"]
@@ -345,6 +436,7 @@ def compare(a: Candidate, b: Candidate, *, config: FusionConfig) -> Comparison:
         + config.w_actors * fields["actors"]
         + config.w_figures * fields["figures"]
         + config.w_repost * fields["repost"]
+        + config.w_text * fields["text"]
     )
     return Comparison(round(score, 4), {k: round(v, 3) for k, v in fields.items()})
 
@@ -376,7 +468,7 @@ def _month_keys(candidate: Candidate, *, slack: int) -> list[tuple[int, int]]:
         return []
     start = candidate.date_start - dt.timedelta(days=slack)
     end = (candidate.date_end or candidate.date_start) + dt.timedelta(days=slack)
-    keys = []
+    keys: list[tuple[int, int]] = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month) and len(keys) < 40:
         keys.append((year, month))
@@ -497,9 +589,7 @@ def reconcile_figure(members: Sequence[Candidate], name: str, *, table: GradeTab
     if not claims:
         return None
     best = min(support, key=lambda value: (-len(support[value]), reliability[value], value))
-    return FigureRange(
-        low=min(c.low for c in claims), best=best, high=max(c.high for c in claims), claims=claims
-    )
+    return FigureRange(low=min(c.low for c in claims), best=best, high=max(c.high for c in claims), claims=claims)
 
 
 def _mode(values: Sequence[Any]) -> Any:

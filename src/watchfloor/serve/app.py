@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from watchfloor.errors import ConfigError, NotFoundError, StoreError, WatchfloorError
-from watchfloor.serve.queries import GradeCache
+from watchfloor.serve.queries import AggregateCache, GradeCache
 from watchfloor.serve.review import ConflictError
 from watchfloor.serve.routes import read, write
 from watchfloor.settings import Settings
@@ -100,6 +100,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = opened
     app.state.grades = GradeCache()
+    app.state.aggregates = AggregateCache()
     app.add_exception_handler(WatchfloorError, _watchfloor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -50,7 +50,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def require_write(
+async def require_write(
     request: Request,
     authorization: str | None = Header(default=None, include_in_schema=False),
     x_api_token: str | None = Header(default=None, include_in_schema=False),
@@ -59,7 +59,7 @@ def require_write(
     _check(_settings(request), _presented(authorization, x_api_token), what="write routes")
 
 
-def require_read(
+async def require_read(
     request: Request,
     authorization: str | None = Header(default=None, include_in_schema=False),
     x_api_token: str | None = Header(default=None, include_in_schema=False),
@@ -70,7 +70,7 @@ def require_read(
         _check(settings, _presented(authorization, x_api_token), what="read routes")
 
 
-def analyst(x_analyst: str | None = Header(default=None, description="who makes the change (audit log)")) -> str:
+async def analyst(x_analyst: str | None = Header(default=None, description="who makes the change (audit log)")) -> str:
     """The analyst named by ``X-Analyst`` (sanitised), or ``api``."""
     if not x_analyst:
         return "api"

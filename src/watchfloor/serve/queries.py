@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,7 +101,7 @@ def _page(
         last = decode_cursor(cursor, kind=kind)
         query = query.where(key < last if descending else key > last)
     query = query.order_by(key.desc() if descending else key).limit(limit + 1)
-    rows = list(session.execute(query))
+    rows = list(session.connection().execute(query))  # Core execution: no ORM overhead for column rows
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], key.key)) if more and rows else None
@@ -145,6 +146,39 @@ class GradeCache:
     def invalidate(self) -> None:
         with self._lock:
             self._at = -1e18
+
+
+@dataclass(slots=True)
+class AggregateCache:
+    """Recent aggregation answers (timeline, map, network) by filters: bounded, short-lived, cleared on API writes.
+
+    A dashboard asks the same aggregations again and again; recomputing a
+    group-by over a million events for each is what this saves.  Writes made
+    by other processes (ingestion) show up after at most ``ttl`` seconds.
+    """
+
+    ttl: float = 30.0
+    size: int = 256
+    _entries: dict[tuple[Any, ...], tuple[float, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and now - found[0] < self.ttl:
+                return found[1]
+        value = compute()
+        with self._lock:
+            if len(self._entries) >= self.size:
+                oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                del self._entries[oldest]
+            self._entries[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 # -- event filters -------------------------------------------------------------
@@ -213,7 +247,7 @@ def event_conditions(session: Session, filters: EventFilter, *, grades: GradeCac
         where.append(db.Event.document_id == f.document)
     if f.actor is not None:
         where.append(
-            exists().where(db.EventParticipant.event_id == db.Event.id, db.EventParticipant.actor_id == f.actor)
+            db.Event.id.in_(select(db.EventParticipant.event_id).where(db.EventParticipant.actor_id == f.actor))
         )
     if f.bbox is not None:
         b = f.bbox
@@ -257,7 +291,7 @@ def _quantity(row: Any, name: str) -> QuantityOut | None:
     value = getattr(row, f"{name}_value")
     if value is None:
         return None
-    return QuantityOut(
+    return QuantityOut.model_construct(
         value=value, qualifier=getattr(row, f"{name}_qualifier") or "exact", high=getattr(row, f"{name}_high")
     )
 
@@ -287,8 +321,47 @@ _EVENT_COLUMNS = (
 )
 
 
+def _quantity_dict(row: Any, name: str) -> dict[str, Any] | None:
+    value = getattr(row, f"{name}_value")
+    if value is None:
+        return None
+    return {
+        "value": value,
+        "qualifier": getattr(row, f"{name}_qualifier") or "exact",
+        "high": getattr(row, f"{name}_high"),
+    }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _event_row(row: Any) -> dict[str, Any]:
+    """A list row as JSON-ready values, in ``EventOut``'s shape (the hot path skips model objects)."""
+    return {
+        "id": row.id,
+        "type": row.type,
+        "subtype": row.subtype,
+        "date": row.date_value,
+        "date_precision": row.date_precision,
+        "date_start": _iso(row.date_start),
+        "date_end": _iso(row.date_end),
+        "country": row.country,
+        "admin1": row.admin1,
+        "place": row.place_name,
+        "place_text": row.place_text,
+        "lat": row.lat,
+        "lon": row.lon,
+        "certainty": row.certainty,
+        "killed": _quantity_dict(row, "killed"),
+        "injured": _quantity_dict(row, "injured"),
+        "document": row.document_id,
+    }
+
+
 def _event_out(row: Any) -> EventOut:
-    return EventOut(
+    """A list row (built without validation: the columns already have the model's types)."""
+    return EventOut.model_construct(
         id=row.id,
         type=row.type,
         subtype=row.subtype,
@@ -313,12 +386,22 @@ def _event_select() -> Any:
     return select(*_EVENT_COLUMNS).outerjoin(db.Place, db.Place.id == db.Event.place_id)
 
 
+def list_events_json(
+    session: Session, filters: EventFilter, *, grades: GradeCache, cursor: str | None, limit: int, order: Order = "id"
+) -> bytes:
+    """One page of events as the JSON of ``Page[EventOut]`` (the API's hot path: no model objects)."""
+    query = _event_select().where(*event_conditions(session, filters, grades=grades))
+    rows, next_cursor = _page(session, query, db.Event.id, cursor=cursor, limit=limit, order=order, kind=int)
+    page = {"items": [_event_row(r) for r in rows], "next_cursor": next_cursor, "limit": limit}
+    return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def list_events(
     session: Session, filters: EventFilter, *, grades: GradeCache, cursor: str | None, limit: int, order: Order = "id"
 ) -> Page[EventOut]:
-    query = _event_select().where(*event_conditions(session, filters, grades=grades))
-    rows, next_cursor = _page(session, query, db.Event.id, cursor=cursor, limit=limit, order=order, kind=int)
-    return Page[EventOut](items=[_event_out(r) for r in rows], next_cursor=next_cursor, limit=limit)
+    """One page of events, filtered."""
+    raw = list_events_json(session, filters, grades=grades, cursor=cursor, limit=limit, order=order)
+    return Page[EventOut].model_validate_json(raw)
 
 
 def get_event(session: Session, event_id: int, *, grades: GradeCache) -> EventDetail:
@@ -808,7 +891,7 @@ def map_points(session: Session, filters: EventFilter, *, grades: GradeCache, li
         .order_by(counts.c.n.desc(), db.Place.id)
         .limit(limit + 1)
     )
-    rows = list(session.execute(query))
+    rows = list(session.connection().execute(query))
     points = [
         MapPoint(place=r.id, name=r.name, country=r.country, admin1=r.admin1, lat=r.lat, lon=r.lon, count=int(r.n))
         for r in rows[:limit]

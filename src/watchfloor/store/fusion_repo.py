@@ -127,7 +127,7 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 def load_candidates(session: Session, event_ids: Sequence[int]) -> list[Candidate]:
     """The fusion candidates for the given document-level events."""
-    from watchfloor.resolve.fusion import Candidate, PlaceInfo, normalise_name
+    from watchfloor.resolve.fusion import Candidate, PlaceInfo, content_words, normalise_name
 
     out: list[Candidate] = []
     for chunk in _chunks(list(event_ids)):
@@ -140,7 +140,9 @@ def load_candidates(session: Session, event_ids: Sequence[int]) -> list[Candidat
         roles: dict[int, list[tuple[str, int]]] = {}
         names: dict[int, set[str]] = {}
         for event_id, role, actor_id, alias in session.execute(
-            select(db.EventParticipant.event_id, db.EventParticipant.role, db.EventParticipant.actor_id, db.ActorAlias.norm)
+            select(
+                db.EventParticipant.event_id, db.EventParticipant.role, db.EventParticipant.actor_id, db.ActorAlias.norm
+            )
             .outerjoin(db.ActorAlias, db.ActorAlias.actor_id == db.EventParticipant.actor_id)
             .where(db.EventParticipant.event_id.in_(chunk))
         ):
@@ -148,6 +150,11 @@ def load_candidates(session: Session, event_ids: Sequence[int]) -> list[Candidat
                 roles[event_id].append((role, actor_id))
             if alias:
                 names.setdefault(event_id, set()).add(alias)
+        texts: dict[int, list[str]] = {}
+        for event_id, body in session.execute(
+            select(db.Claim.event_id, db.Claim.evidence_text).where(db.Claim.event_id.in_(chunk)).order_by(db.Claim.id)
+        ):
+            texts.setdefault(event_id, []).append(body)
         outlets: dict[int, set[str]] = {}
         for event_id, outlet in session.execute(
             select(db.Claim.event_id, db.ClaimSource.outlet)
@@ -189,6 +196,7 @@ def load_candidates(session: Session, event_ids: Sequence[int]) -> list[Candidat
                     publisher=publisher,
                     outlets=tuple(sorted(outlets.get(event.id, set()))),
                     published=published,
+                    words=content_words(" ".join(texts.get(event.id, []))),
                 )
             )
     return out
@@ -212,7 +220,9 @@ def _mark_reposts(session: Session) -> tuple[int, int]:
     checked = fdb.FusionDocument.document_id
     new_ids = list(
         session.scalars(
-            select(db.Document.id).where(~select(checked).where(checked == db.Document.id).exists()).order_by(db.Document.id)
+            select(db.Document.id)
+            .where(~select(checked).where(checked == db.Document.id).exists())
+            .order_by(db.Document.id)
         )
     )
     if not new_ids:
@@ -226,9 +236,7 @@ def _mark_reposts(session: Session) -> tuple[int, int]:
             fp = fingerprint(doc.text)
             doc.minhash = list(fp.signature)
             signatures[doc.id] = fp.signature
-            session.execute(
-                insert(db.DocumentBand), [{"document_id": doc.id, "band": band} for band in fp.bands]
-            )
+            session.execute(insert(db.DocumentBand), [{"document_id": doc.id, "band": band} for band in fp.bands])
     session.flush()
     # Near-duplicate pairs: documents sharing a band whose estimated similarity reaches NEAR_DUPLICATE.
     parent: dict[str, str] = {}
@@ -278,7 +286,9 @@ def _assign_canonical(session: Session, touched: set[str], find: Any) -> int:
         # Fold in documents already clustered with any member.
         old_clusters = set(
             session.scalars(
-                select(db.Document.cluster_id).where(db.Document.id.in_(list(members)), db.Document.cluster_id.is_not(None))
+                select(db.Document.cluster_id).where(
+                    db.Document.id.in_(list(members)), db.Document.cluster_id.is_not(None)
+                )
             )
         )
         docs = list(
@@ -314,7 +324,7 @@ def _aware(value: dt.datetime | None) -> dt.datetime:
 
 def run_fusion(store: Store, *, config: FusionConfig, table: GradeTable, rebuild: bool) -> FusionReport:
     """Mark reposts and fuse unfused events, in one serialised write transaction."""
-    return store._write(lambda session: _run(session, config=config, table=table, rebuild=rebuild))  # noqa: SLF001
+    return store._write(lambda session: _run(session, config=config, table=table, rebuild=rebuild))
 
 
 def _run(session: Session, *, config: FusionConfig, table: GradeTable, rebuild: bool) -> FusionReport:
@@ -360,7 +370,9 @@ def _run(session: Session, *, config: FusionConfig, table: GradeTable, rebuild: 
     # Write: new fused events first (provisional keys -> ids), then members, then derived fields.
     ids: dict[int, int] = {}
     for key in sorted({k for _c, k, _s, _e in placements if k < 0}, reverse=True):
-        row = fdb.FusedEvent(type="attack", reliability="F", credibility=6, independent_sources=0, documents=0, fields={})
+        row = fdb.FusedEvent(
+            type="attack", reliability="F", credibility=6, independent_sources=0, documents=0, fields={}
+        )
         session.add(row)
         session.flush()
         ids[key] = row.id
@@ -451,7 +463,9 @@ def undo_member(store: Store, member_id: int) -> int:
         if not others:
             raise ConfigError(f"fusion merge {member_id}: event {member.event_id} is alone in its fused event")
         old_fused = member.fused_event_id
-        new = fdb.FusedEvent(type="attack", reliability="F", credibility=6, independent_sources=0, documents=0, fields={})
+        new = fdb.FusedEvent(
+            type="attack", reliability="F", credibility=6, independent_sources=0, documents=0, fields={}
+        )
         session.add(new)
         session.flush()
         existing = {
@@ -473,13 +487,15 @@ def undo_member(store: Store, member_id: int) -> int:
         _update_fused(session, new.id, load_candidates(session, [member.event_id]), table=table)
         return new.id
 
-    return store._write(work)  # noqa: SLF001
+    return store._write(work)
 
 
 # -- reading ------------------------------------------------------------------------
 
 
-def _member_views(session: Session, fused_ids: Sequence[int] | None, *, joins_only: bool = False) -> list[FusedMemberView]:
+def _member_views(
+    session: Session, fused_ids: Sequence[int] | None, *, joins_only: bool = False
+) -> list[FusedMemberView]:
     query = (
         select(fdb.FusedMember, db.Document.publisher, db.Document.published, db.Document.repost_of)
         .join(db.Document, db.Document.id == fdb.FusedMember.document_id)
@@ -532,7 +548,9 @@ def _claim_views(session: Session, event_ids: Sequence[int]) -> list[FusedClaimV
         for src in session.scalars(
             select(db.ClaimSource).where(db.ClaimSource.claim_id.in_(chunk)).order_by(db.ClaimSource.id)
         ):
-            by_id[src.claim_id].sources.append(Citation(outlet=src.outlet, date=src.date, person=src.person, text=src.text))
+            by_id[src.claim_id].sources.append(
+                Citation(outlet=src.outlet, date=src.date, person=src.person, text=src.text)
+            )
     claims.sort(key=lambda c: c.claim_id)
     return claims
 
@@ -542,7 +560,9 @@ def _figure_view(row: fdb.FusedEvent, name: str) -> FigureView | None:
     if low is None or best is None or high is None:
         return None
     claims = [
-        FigureClaimView(event_id=c["event"], document=c["document"], outlet=c.get("outlet"), low=c["low"], high=c["high"])
+        FigureClaimView(
+            event_id=c["event"], document=c["document"], outlet=c.get("outlet"), low=c["low"], high=c["high"]
+        )
         for c in (row.fields or {}).get("figures", {}).get(name, [])
     ]
     return FigureView(low=low, best=best, high=high, claims=claims)
@@ -631,7 +651,7 @@ def list_fused_events(
             query = query.limit(limit)
         return _fused_views(session, list(session.scalars(query)), with_claims=with_claims)
 
-    return store._read(work)  # noqa: SLF001
+    return store._read(work)
 
 
 def get_fused_event(store: Store, fused_id: int) -> FusedEventView:
@@ -643,21 +663,19 @@ def get_fused_event(store: Store, fused_id: int) -> FusedEventView:
             raise NotFoundError(f"fused event {fused_id}: not in {store.label}")
         return _fused_views(session, [row], with_claims=True)[0]
 
-    return store._read(work)  # noqa: SLF001
+    return store._read(work)
 
 
 def fused_event_of(store: Store, event_id: int) -> int | None:
     """The fused event a document-level event belongs to (None before fusion ran)."""
-    return store._read(  # noqa: SLF001
+    return store._read(
         lambda s: s.scalar(select(fdb.FusedMember.fused_event_id).where(fdb.FusedMember.event_id == event_id))
     )
 
 
 def list_fusion_merges(store: Store, *, fused_event: int | None = None) -> list[FusedMemberView]:
     """Every join fusion made (members that are not the seed of their fused event), and splits."""
-    return store._read(  # noqa: SLF001
-        lambda s: _member_views(s, None if fused_event is None else [fused_event], joins_only=True)
-    )
+    return store._read(lambda s: _member_views(s, None if fused_event is None else [fused_event], joins_only=True))
 
 
 def get_fusion_merge(store: Store, member_id: int) -> FusedMemberView:
@@ -667,7 +685,7 @@ def get_fusion_merge(store: Store, member_id: int) -> FusedMemberView:
             raise NotFoundError(f"fusion merge {member_id}: not in {store.label}")
         return found[0]
 
-    return store._read(work)  # noqa: SLF001
+    return store._read(work)
 
 
 def fusion_counts(store: Store) -> dict[str, int]:
@@ -684,4 +702,4 @@ def fusion_counts(store: Store) -> dict[str, int]:
             "cannot_links": int(session.scalar(select(func.count()).select_from(fdb.FusionCannotLink)) or 0),
         }
 
-    return store._read(work)  # noqa: SLF001
+    return store._read(work)

@@ -19,6 +19,7 @@ import enum
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -156,7 +157,7 @@ class Store:
         def work(session: Session) -> str | None:
             return current_revision(session.connection())
 
-        return self._read(work)
+        return self.read(work)
 
     @property
     def engine(self) -> Engine:
@@ -166,24 +167,38 @@ class Store:
         """A read session (callers close it; use as a context manager)."""
         return Session(self._engine, expire_on_commit=False)
 
-    def _read(self, work: Callable[[Session], V]) -> V:
+    def read(self, work: Callable[[Session], V]) -> V:
+        """Run ``work`` in a read session; database errors become ``StoreError``."""
         try:
             with self.session() as session:
                 return work(session)
         except SQLAlchemyError as exc:
             raise StoreError(describe_db_error(self.label, exc)) from exc
 
-    def _write(self, work: Callable[[Session], V]) -> V:
-        """Run ``work`` in one serialised write transaction, retrying lost races."""
+    @contextmanager
+    def write_session(self, *, autoflush: bool = True) -> Iterator[Session]:
+        """One serialised write transaction, committed when the block ends (rolled back on error).
+
+        SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-scoped advisory
+        lock.  No retry here: ``write`` adds it.
+        """
+        with self._engine.connect() as conn:
+            conn.execution_options(**{WRITE_OPTION: True})
+            with Session(bind=conn, expire_on_commit=False, autoflush=autoflush) as session, session.begin():
+                if self.dialect == "postgresql":
+                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+                yield session
+
+    def write(self, work: Callable[[Session], V], *, autoflush: bool = True) -> V:
+        """Run ``work`` in one serialised write transaction, retrying lost races; errors become ``StoreError``.
+
+        ``work`` may run more than once (after a rolled-back attempt), so it must
+        not have side effects outside the session.
+        """
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
-                with self._engine.connect() as conn:
-                    conn.execution_options(**{WRITE_OPTION: True})
-                    # No autoflush: the write code flushes where it needs ids or must see its own rows.
-                    with Session(bind=conn, expire_on_commit=False, autoflush=False) as session, session.begin():
-                        if self.dialect == "postgresql":
-                            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
-                        return work(session)
+                with self.write_session(autoflush=autoflush) as session:
+                    return work(session)
             except DBAPIError as exc:
                 if attempt < MAX_WRITE_ATTEMPTS and _is_retryable(exc):
                     log.info("%s: write attempt %d lost a race (%s); retrying", self.label, attempt, type(exc).__name__)
@@ -194,10 +209,14 @@ class Store:
                 raise StoreError(describe_db_error(self.label, exc)) from exc
         raise StoreError(f"{self.label}: write failed after {MAX_WRITE_ATTEMPTS} attempts")  # pragma: no cover
 
+    # Older spellings, kept for callers written against them.
+    _read = read
+    _write = write
+
     # -- writing -----------------------------------------------------------
 
     def has_document(self, doc_id: str) -> bool:
-        return self._read(lambda s: s.scalar(select(exists().where(db.Document.id == doc_id))) or False)
+        return self.read(lambda s: s.scalar(select(exists().where(db.Document.id == doc_id))) or False)
 
     def write_extraction(
         self,
@@ -218,7 +237,8 @@ class Store:
         dedup = _DedupData(
             list(minhash) if minhash is not None else None, list(dict.fromkeys(bands)), repost_of, cluster_id
         )
-        return self._write(lambda session: _write_extraction(session, extraction, dedup))
+        # The extraction writer flushes explicitly where it needs ids; no autoflush keeps it fast.
+        return self.write(lambda session: _write_extraction(session, extraction, dedup), autoflush=False)
 
     def near_duplicates(
         self, bands: Sequence[str], *, exclude: str | None = None, limit: int = 50
@@ -267,7 +287,7 @@ class Store:
                 if doc_id in docs
             ]
 
-        return self._read(work)
+        return self.read(work)
 
     def mark_repost(self, doc_id: str, *, repost_of: str | None, cluster_id: str | None) -> None:
         """Record that ``doc_id`` reposts ``repost_of`` and/or belongs to near-duplicate ``cluster_id``."""
@@ -279,7 +299,7 @@ class Store:
             document.repost_of = repost_of
             document.cluster_id = cluster_id
 
-        self._write(work)
+        self.write(work)
 
     def record_failure(self, source: str, problem: str) -> None:
         """Note an input that could not be ingested."""
@@ -287,7 +307,7 @@ class Store:
         def work(session: Session) -> None:
             session.add(db.IngestFailure(source=source, problem=problem))
 
-        self._write(work)
+        self.write(work)
 
     def list_merges(self, *, actor: int | None = None, document: str | None = None) -> list[MergeView]:
         """How document-local actors joined global ones (all, or for one actor / one document)."""
@@ -313,13 +333,13 @@ class Store:
                 for m in session.scalars(query)
             ]
 
-        return self._read(work)
+        return self.read(work)
 
     def undo_merge(self, merge_id: int) -> int:
         """Split a document-local actor off the global actor it joined; returns the new actor id."""
         from watchfloor.resolve.actors import undo_merge
 
-        return self._write(lambda session: undo_merge(session, merge_id))
+        return self.write(lambda session: undo_merge(session, merge_id))
 
     # -- reading -----------------------------------------------------------
 
@@ -337,11 +357,11 @@ class Store:
                 failures=count(db.IngestFailure),
             )
 
-        return self._read(work)
+        return self.read(work)
 
     def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
         """Full-text search over document bodies and claim evidence (best first)."""
-        return self._read(lambda session: run_search(session, query, limit=limit))
+        return self.read(lambda session: run_search(session, query, limit=limit))
 
     def list_documents(self, *, limit: int | None = None) -> list[DocumentView]:
         return list(self.iter_documents(limit=limit))
@@ -445,7 +465,7 @@ class Store:
             rows = list(session.scalars(select(model).where(key == value)))
             return build(session, rows)
 
-        views = self._read(work)
+        views = self.read(work)
         if not views:
             raise NotFoundError(f"{what} {value!r}: not in {self.label}")
         return views[0]
@@ -475,7 +495,7 @@ class Store:
                     return [], None
                 return build(session, rows), getattr(rows[-1], key.key)
 
-            views, last = self._read(work)
+            views, last = self.read(work)
             if not views:
                 return
             yield from views

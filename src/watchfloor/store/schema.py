@@ -319,8 +319,6 @@ class IngestFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
-# The workbench's review tables and read indexes (migration 0002) share this metadata.
-from watchfloor.store import schema_review  # noqa: E402, F401
-
-# Event fusion tables (migration 0003) share this metadata.
-from watchfloor.store import schema_fusion  # noqa: E402, F401
+# Tables of later migrations share this metadata: the workbench's review tables and read
+# indexes (0002, ``schema_review``) and event fusion (0003, ``schema_fusion``).
+from watchfloor.store import schema_fusion, schema_review  # noqa: E402, F401

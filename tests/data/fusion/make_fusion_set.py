@@ -22,9 +22,26 @@ from pathlib import Path
 OUT = Path(__file__).with_name("reports.jsonl")
 
 OUTLETS = [
-    "Reuters", "AFP", "Associated Press", "BBC News", "Al Jazeera", "Voice of America", "Daily Trust",
-    "The Punch", "Premium Times", "Garowe Online", "Hiiraan Online", "Dawn", "TOLOnews", "Kurdistan 24",
-    "Le Faso", "Radio Okapi", "Club of Mozambique", "El Tiempo", "Rappler", "Anadolu Agency",
+    "Reuters",
+    "AFP",
+    "Associated Press",
+    "BBC News",
+    "Al Jazeera",
+    "Voice of America",
+    "Daily Trust",
+    "The Punch",
+    "Premium Times",
+    "Garowe Online",
+    "Hiiraan Online",
+    "Dawn",
+    "TOLOnews",
+    "Kurdistan 24",
+    "Le Faso",
+    "Radio Okapi",
+    "Club of Mozambique",
+    "El Tiempo",
+    "Rappler",
+    "Anadolu Agency",
 ]
 
 
@@ -38,36 +55,216 @@ class Spec:
 
 
 SPECS = [
-    Spec(("Boko Haram", "Boko Haram insurgents", "the Boko Haram group"), ("Maiduguri", "Maidugiri"), "Borno State", "bombing", ("a crowded market", "the main market")),
-    Spec(("al-Shabaab", "Al Shabab", "al-Shabab militants"), ("Mogadishu", "Muqdisho"), "Banadir", "suicide", ("a hotel", "a seaside hotel")),
-    Spec(("ISKP", "Islamic State Khorasan Province", "IS-K"), ("Jalalabad", "Jalalabad city"), "Nangarhar province", "bombing", ("a mosque", "a Friday prayer hall")),
-    Spec(("ISWAP", "Islamic State West Africa Province", "IS West Africa"), ("Monguno", "Mongunu"), "Borno State", "raid", ("a military base", "an army base")),
-    Spec(("JNIM", "Jama'at Nusrat al-Islam wal-Muslimin", "the al-Qaeda-linked JNIM"), ("Djibo", "Djibo town"), "Sahel region", "raid", ("a gendarmerie post", "a police post")),
-    Spec(("ADF", "Allied Democratic Forces", "ADF rebels"), ("Beni", "Beni territory"), "North Kivu", "raid", ("a village", "a farming village")),
-    Spec(("the ELN", "National Liberation Army (ELN)", "ELN guerrillas"), ("Arauca", "Arauca city"), "Arauca department", "bombing", ("a police station", "a police post")),
-    Spec(("Abu Sayyaf", "the Abu Sayyaf group", "Abu Sayaf"), ("Jolo", "Jolo town"), "Sulu province", "kidnap", ("fishermen", "local fishermen")),
-    Spec(("Islamic State", "ISIS", "Daesh"), ("Kirkuk", "Kerkuk"), "Kirkuk province", "raid", ("an army checkpoint", "a checkpoint")),
-    Spec(("al-Shabaab", "Al-Shabab", "Shabaab fighters"), ("Mandera", "Mandera town"), "Mandera County", "bombing", ("a police vehicle", "a police convoy")),
-    Spec(("Ansar al-Sunna", "al-Sunna wa Jama'a", "ASWJ insurgents"), ("Macomia", "Macomia district"), "Cabo Delgado", "raid", ("a village", "Chai village")),
-    Spec(("the Pakistani Taliban", "TTP", "Tehreek-e-Taliban Pakistan"), ("Peshawar", "Peshawar city"), "Khyber Pakhtunkhwa", "suicide", ("a police headquarters", "a police compound")),
-    Spec(("Boko Haram", "JAS", "Boko Haram fighters"), ("Gwoza", "Gwoza town"), "Borno State", "kidnap", ("women collecting firewood", "women and girls")),
-    Spec(("ISGS", "Islamic State in the Greater Sahara", "IS Sahel"), ("Menaka", "Ménaka"), "Menaka region", "raid", ("a camp for displaced people", "a displacement camp")),
-    Spec(("the Houthis", "Ansar Allah", "Houthi rebels"), ("Marib", "Ma'rib"), "Marib governorate", "clash", ("government positions", "army positions")),
-    Spec(("al-Shabaab", "Al Shabaab", "al-Shabab insurgents"), ("Baidoa", "Baydhabo"), "Bay region", "bombing", ("a restaurant", "a busy restaurant")),
-    Spec(("the Baloch Liberation Army", "BLA", "Baloch separatists"), ("Quetta", "Quetta city"), "Balochistan", "bombing", ("a railway station", "a train station")),
-    Spec(("the CODECO militia", "CODECO", "CODECO fighters"), ("Bunia", "Bunia town"), "Ituri province", "raid", ("a displacement camp", "a camp for displaced families")),
-    Spec(("the Maute group", "Dawlah Islamiyah", "Maute militants"), ("Marawi", "Marawi City"), "Lanao del Sur", "bombing", ("a university gym", "a gymnasium")),
-    Spec(("Ansaroul Islam", "Ansarul Islam", "Ansaroul Islam fighters"), ("Dori", "Dori town"), "Sahel region", "clash", ("army volunteers", "VDP auxiliaries")),
-    Spec(("Boko Haram", "Boko Haram jihadists", "the jihadist group Boko Haram"), ("Diffa", "Diffa town"), "Diffa region", "raid", ("a military post", "an army post")),
-    Spec(("FARC dissidents", "the Central General Staff", "FARC dissident fighters"), ("Cucuta", "Cúcuta"), "Norte de Santander", "bombing", ("an army brigade base", "a military base")),
-    Spec(("Hayat Tahrir al-Sham", "HTS", "HTS fighters"), ("Idlib", "Idleb"), "Idlib governorate", "clash", ("army positions", "government lines")),
-    Spec(("al-Shabaab", "Al-Shabaab", "Shabab militants"), ("Garissa", "Garissa town"), "Garissa County", "raid", ("a bus", "a passenger bus")),
-    Spec(("ISKP", "Islamic State-Khorasan", "ISIS-K"), ("Kabul", "Kabul city"), "Kabul province", "suicide", ("a school", "an education centre")),
-    Spec(("ISWAP", "Islamic State West Africa", "ISWAP fighters"), ("Damboa", "Damboa town"), "Borno State", "raid", ("an army base", "troops")),
-    Spec(("JNIM", "JNIM militants", "al-Qaeda affiliate JNIM"), ("Mopti", "Mopti region"), "Mopti region", "kidnap", ("travellers", "bus passengers")),
-    Spec(("the Lakurawa group", "Lakurawa", "Lakurawa militants"), ("Tillaberi", "Tillabéri"), "Tillaberi region", "raid", ("a village", "a farming community")),
-    Spec(("the Islamic State", "IS", "ISIS"), ("Mosul", "Mosul city"), "Nineveh province", "bombing", ("a market", "a vegetable market")),
-    Spec(("the New People's Army", "NPA", "NPA rebels"), ("Cotabato", "Cotabato province"), "Mindanao", "clash", ("soldiers", "an army patrol")),
+    Spec(
+        ("Boko Haram", "Boko Haram insurgents", "the Boko Haram group"),
+        ("Maiduguri", "Maidugiri"),
+        "Borno State",
+        "bombing",
+        ("a crowded market", "the main market"),
+    ),
+    Spec(
+        ("al-Shabaab", "Al Shabab", "al-Shabab militants"),
+        ("Mogadishu", "Muqdisho"),
+        "Banadir",
+        "suicide",
+        ("a hotel", "a seaside hotel"),
+    ),
+    Spec(
+        ("ISKP", "Islamic State Khorasan Province", "IS-K"),
+        ("Jalalabad", "Jalalabad city"),
+        "Nangarhar province",
+        "bombing",
+        ("a mosque", "a Friday prayer hall"),
+    ),
+    Spec(
+        ("ISWAP", "Islamic State West Africa Province", "IS West Africa"),
+        ("Monguno", "Mongunu"),
+        "Borno State",
+        "raid",
+        ("a military base", "an army base"),
+    ),
+    Spec(
+        ("JNIM", "Jama'at Nusrat al-Islam wal-Muslimin", "the al-Qaeda-linked JNIM"),
+        ("Djibo", "Djibo town"),
+        "Sahel region",
+        "raid",
+        ("a gendarmerie post", "a police post"),
+    ),
+    Spec(
+        ("ADF", "Allied Democratic Forces", "ADF rebels"),
+        ("Beni", "Beni territory"),
+        "North Kivu",
+        "raid",
+        ("a village", "a farming village"),
+    ),
+    Spec(
+        ("the ELN", "National Liberation Army (ELN)", "ELN guerrillas"),
+        ("Arauca", "Arauca city"),
+        "Arauca department",
+        "bombing",
+        ("a police station", "a police post"),
+    ),
+    Spec(
+        ("Abu Sayyaf", "the Abu Sayyaf group", "Abu Sayaf"),
+        ("Jolo", "Jolo town"),
+        "Sulu province",
+        "kidnap",
+        ("fishermen", "local fishermen"),
+    ),
+    Spec(
+        ("Islamic State", "ISIS", "Daesh"),
+        ("Kirkuk", "Kerkuk"),
+        "Kirkuk province",
+        "raid",
+        ("an army checkpoint", "a checkpoint"),
+    ),
+    Spec(
+        ("al-Shabaab", "Al-Shabab", "Shabaab fighters"),
+        ("Mandera", "Mandera town"),
+        "Mandera County",
+        "bombing",
+        ("a police vehicle", "a police convoy"),
+    ),
+    Spec(
+        ("Ansar al-Sunna", "al-Sunna wa Jama'a", "ASWJ insurgents"),
+        ("Macomia", "Macomia district"),
+        "Cabo Delgado",
+        "raid",
+        ("a village", "Chai village"),
+    ),
+    Spec(
+        ("the Pakistani Taliban", "TTP", "Tehreek-e-Taliban Pakistan"),
+        ("Peshawar", "Peshawar city"),
+        "Khyber Pakhtunkhwa",
+        "suicide",
+        ("a police headquarters", "a police compound"),
+    ),
+    Spec(
+        ("Boko Haram", "JAS", "Boko Haram fighters"),
+        ("Gwoza", "Gwoza town"),
+        "Borno State",
+        "kidnap",
+        ("women collecting firewood", "women and girls"),
+    ),
+    Spec(
+        ("ISGS", "Islamic State in the Greater Sahara", "IS Sahel"),
+        ("Menaka", "Ménaka"),
+        "Menaka region",
+        "raid",
+        ("a camp for displaced people", "a displacement camp"),
+    ),
+    Spec(
+        ("the Houthis", "Ansar Allah", "Houthi rebels"),
+        ("Marib", "Ma'rib"),
+        "Marib governorate",
+        "clash",
+        ("government positions", "army positions"),
+    ),
+    Spec(
+        ("al-Shabaab", "Al Shabaab", "al-Shabab insurgents"),
+        ("Baidoa", "Baydhabo"),
+        "Bay region",
+        "bombing",
+        ("a restaurant", "a busy restaurant"),
+    ),
+    Spec(
+        ("the Baloch Liberation Army", "BLA", "Baloch separatists"),
+        ("Quetta", "Quetta city"),
+        "Balochistan",
+        "bombing",
+        ("a railway station", "a train station"),
+    ),
+    Spec(
+        ("the CODECO militia", "CODECO", "CODECO fighters"),
+        ("Bunia", "Bunia town"),
+        "Ituri province",
+        "raid",
+        ("a displacement camp", "a camp for displaced families"),
+    ),
+    Spec(
+        ("the Maute group", "Dawlah Islamiyah", "Maute militants"),
+        ("Marawi", "Marawi City"),
+        "Lanao del Sur",
+        "bombing",
+        ("a university gym", "a gymnasium"),
+    ),
+    Spec(
+        ("Ansaroul Islam", "Ansarul Islam", "Ansaroul Islam fighters"),
+        ("Dori", "Dori town"),
+        "Sahel region",
+        "clash",
+        ("army volunteers", "VDP auxiliaries"),
+    ),
+    Spec(
+        ("Boko Haram", "Boko Haram jihadists", "the jihadist group Boko Haram"),
+        ("Diffa", "Diffa town"),
+        "Diffa region",
+        "raid",
+        ("a military post", "an army post"),
+    ),
+    Spec(
+        ("FARC dissidents", "the Central General Staff", "FARC dissident fighters"),
+        ("Cucuta", "Cúcuta"),
+        "Norte de Santander",
+        "bombing",
+        ("an army brigade base", "a military base"),
+    ),
+    Spec(
+        ("Hayat Tahrir al-Sham", "HTS", "HTS fighters"),
+        ("Idlib", "Idleb"),
+        "Idlib governorate",
+        "clash",
+        ("army positions", "government lines"),
+    ),
+    Spec(
+        ("al-Shabaab", "Al-Shabaab", "Shabab militants"),
+        ("Garissa", "Garissa town"),
+        "Garissa County",
+        "raid",
+        ("a bus", "a passenger bus"),
+    ),
+    Spec(
+        ("ISKP", "Islamic State-Khorasan", "ISIS-K"),
+        ("Kabul", "Kabul city"),
+        "Kabul province",
+        "suicide",
+        ("a school", "an education centre"),
+    ),
+    Spec(
+        ("ISWAP", "Islamic State West Africa", "ISWAP fighters"),
+        ("Damboa", "Damboa town"),
+        "Borno State",
+        "raid",
+        ("an army base", "troops"),
+    ),
+    Spec(
+        ("JNIM", "JNIM militants", "al-Qaeda affiliate JNIM"),
+        ("Mopti", "Mopti region"),
+        "Mopti region",
+        "kidnap",
+        ("travellers", "bus passengers"),
+    ),
+    Spec(
+        ("the Lakurawa group", "Lakurawa", "Lakurawa militants"),
+        ("Tillaberi", "Tillabéri"),
+        "Tillaberi region",
+        "raid",
+        ("a village", "a farming community"),
+    ),
+    Spec(
+        ("the Islamic State", "IS", "ISIS"),
+        ("Mosul", "Mosul city"),
+        "Nineveh province",
+        "bombing",
+        ("a market", "a vegetable market"),
+    ),
+    Spec(
+        ("the New People's Army", "NPA", "NPA rebels"),
+        ("Cotabato", "Cotabato province"),
+        "Mindanao",
+        "clash",
+        ("soldiers", "an army patrol"),
+    ),
 ]
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -94,23 +291,48 @@ def figure(base: int, rng: random.Random) -> tuple[str, int]:
     return word.format(v=value), value
 
 
-def sentences(spec: Spec, variant: int, *, group: str, town: str, target: str, date: str, killed: str, injured: int,
-              rng: random.Random) -> list[str]:
-    said = rng.choice(["police said", "officials said", "a local official said", "security sources said",
-                       "residents said", "the army said"])
+def sentences(
+    spec: Spec,
+    variant: int,
+    *,
+    group: str,
+    town: str,
+    target: str,
+    date: str,
+    killed: str,
+    injured: int,
+    rng: random.Random,
+) -> list[str]:
+    said = rng.choice(
+        [
+            "police said",
+            "officials said",
+            "a local official said",
+            "security sources said",
+            "residents said",
+            "the army said",
+        ]
+    )
     region = spec.region
     if spec.kind in ("bombing", "suicide"):
         device = "suicide bomber" if spec.kind == "suicide" else rng.choice(["bomb", "car bomb", "roadside bomb"])
         first = [
-            f"A {device} struck {target} in {town}, {region}, {date}, killing {killed} people and wounding {injured}, {said}.",
-            f"{killed.capitalize()} people were killed and {injured} injured when a {device} hit {target} in {town} {date}, {said}.",
+            f"A {device} struck {target} in {town}, {region}, {date}, killing {killed} people "
+            f"and wounding {injured}, {said}.",
+            f"{killed.capitalize()} people were killed and {injured} injured when a {device} hit {target} "
+            f"in {town} {date}, {said}.",
             f"An explosion at {target} in {town} {date} left {killed} dead and {injured} wounded, {said}.",
             f"At {target} in the town of {town} {date}, a {device} killed {killed} civilians and injured {injured}.",
             f"A deadly blast tore through {target} in {town} in {region} {date}; {killed} people died, {said}.",
         ][variant % 5]
-        second = rng.choice([f"{group} claimed responsibility for the attack.", f"Officials blamed {group}.",
-                             f"No one has claimed the bombing, but {group} is active in the area.",
-                             f"{group} said in a statement that it carried out the attack."])
+        second = rng.choice(
+            [
+                f"{group} claimed responsibility for the attack.",
+                f"Officials blamed {group}.",
+                f"No one has claimed the bombing, but {group} is active in the area.",
+                f"{group} said in a statement that it carried out the attack.",
+            ]
+        )
     elif spec.kind == "kidnap":
         first = [
             f"Gunmen from {group} abducted {killed} {target} near {town}, {region}, {date}, {said}.",
@@ -119,8 +341,14 @@ def sentences(spec: Spec, variant: int, *, group: str, town: str, target: str, d
             f"Suspected {group} fighters kidnapped {killed} {target} close to {town} {date}, {said}.",
             f"{killed.capitalize()} {target} were abducted by {group} in {town}, {region}, {date}.",
         ][variant % 5]
-        second = rng.choice(["A search operation is under way.", "Relatives appealed for their release.",
-                             "Security forces launched a rescue mission.", "No ransom demand has been made."])
+        second = rng.choice(
+            [
+                "A search operation is under way.",
+                "Relatives appealed for their release.",
+                "Security forces launched a rescue mission.",
+                "No ransom demand has been made.",
+            ]
+        )
     elif spec.kind == "clash":
         first = [
             f"Fighting between troops and {group} near {town}, {region}, {date} killed {killed} people, {said}.",
@@ -129,8 +357,14 @@ def sentences(spec: Spec, variant: int, *, group: str, town: str, target: str, d
             f"Soldiers fought {group} militants close to {town} in {region} {date}, and {killed} combatants died.",
             f"{killed.capitalize()} people died in heavy fighting with {group} around {town} {date}, {said}.",
         ][variant % 5]
-        second = rng.choice([f"{injured} others were wounded.", "The army said it repelled the assault.",
-                             "Both sides reported losses.", "Reinforcements were sent to the area."])
+        second = rng.choice(
+            [
+                f"{injured} others were wounded.",
+                "The army said it repelled the assault.",
+                "Both sides reported losses.",
+                "Reinforcements were sent to the area.",
+            ]
+        )
     else:
         first = [
             f"{group} militants attacked {target} in {town}, {region}, {date}, killing {killed} people, {said}.",
@@ -139,8 +373,14 @@ def sentences(spec: Spec, variant: int, *, group: str, town: str, target: str, d
             f"Suspected {group} insurgents killed {killed} people in an attack on {target} in {town} {date}, {said}.",
             f"An assault by {group} on {target} outside {town} in {region} {date} left {killed} dead.",
         ][variant % 5]
-        second = rng.choice([f"{injured} others were wounded.", "The attackers burned homes before fleeing.",
-                             f"{group} later claimed the raid.", "Survivors fled to nearby towns."])
+        second = rng.choice(
+            [
+                f"{injured} others were wounded.",
+                "The attackers burned homes before fleeing.",
+                f"{group} later claimed the raid.",
+                "Survivors fled to nearby towns.",
+            ]
+        )
     return [first, second]
 
 
@@ -150,14 +390,24 @@ def _tidy(sentence: str) -> str:
     return sentence[0].upper() + sentence[1:]
 
 
-def report(spec: Spec, *, event: str, day: dt.date, variant: int, base: int, rng: random.Random,
-           outlet: str) -> dict[str, str]:
+def report(
+    spec: Spec, *, event: str, day: dt.date, variant: int, base: int, rng: random.Random, outlet: str
+) -> dict[str, str]:
     published = day + dt.timedelta(days=rng.choice([0, 1, 1, 2, 3]))
     group = rng.choice(spec.group)
     town = spec.town[variant % len(spec.town)]
     killed_text, _value = figure(base, rng)
-    parts = sentences(spec, variant, group=group, town=town, target=rng.choice(spec.target), date=when(day, published, rng),
-                  killed=killed_text, injured=max(1, base // 2 + rng.randint(-1, 3)), rng=rng)
+    parts = sentences(
+        spec,
+        variant,
+        group=group,
+        town=town,
+        target=rng.choice(spec.target),
+        date=when(day, published, rng),
+        killed=killed_text,
+        injured=max(1, base // 2 + rng.randint(-1, 3)),
+        rng=rng,
+    )
     text = " ".join(_tidy(p) for p in parts)
     title = f"{spec.kind.capitalize()} in {town}"
     return {"event": event, "title": title, "published": published.isoformat(), "publisher": outlet, "text": text}
@@ -173,13 +423,23 @@ def main() -> None:
         outlets = rng.sample(OUTLETS, 5)
         n_reports = rng.choice([2, 3, 3, 4, 5])
         for i in range(n_reports):
-            rows.append(report(spec, event=f"E{number:02d}", day=day, variant=i + number, base=base, rng=rng,
-                               outlet=outlets[i]))
+            rows.append(
+                report(spec, event=f"E{number:02d}", day=day, variant=i + number, base=base, rng=rng, outlet=outlets[i])
+            )
         # A look-alike: same group, same town, another day (3 to 20 days before or after).
         shift = rng.choice([-1, 1]) * rng.randint(3, 20)
         other = day + dt.timedelta(days=shift)
-        rows.append(report(spec, event=f"L{number:02d}", day=other, variant=number + 2, base=rng.randint(3, 30),
-                           rng=rng, outlet=rng.choice(OUTLETS)))
+        rows.append(
+            report(
+                spec,
+                event=f"L{number:02d}",
+                day=other,
+                variant=number + 2,
+                base=rng.randint(3, 30),
+                rng=rng,
+                outlet=rng.choice(OUTLETS),
+            )
+        )
     rng.shuffle(rows)
     with OUT.open("w", encoding="utf-8") as handle:
         for row in rows:

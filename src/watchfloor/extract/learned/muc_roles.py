@@ -2,7 +2,8 @@
 
 Three steps, each small and measurable (``scripts/train_muc4.py`` trains and reports them):
 
-1. **Incident typing** (per document): a multi-label averaged perceptron over
+1. **Incident typing** (per document): a multi-label linear model (logistic regression,
+   or the averaged perceptron) over
    lemma unigrams, trigger-class counts and lead-sentence lemmas decides which
    MUC-4 incident types (attack, bombing, kidnapping, arson, robbery, forced
    work stoppage) the report describes, or none.
@@ -11,7 +12,7 @@ Three steps, each small and measurable (``scripts/train_muc4.py`` trains and rep
    phrase, compounds, entity spans); all occurrences of the same normalised
    string pool their features (head lemma, governing verb and dependency,
    preposition, neighbours, sentence position, trigger classes in the
-   sentence, lexicon flags).  A multi-label perceptron scores the five roles.
+   sentence, lexicon flags).  A multi-label linear model scores the five roles.
 3. **Assembly**: strings above a per-role threshold are grouped (token
    containment, acronyms) into entities, and placed in one template per
    predicted incident type (by the nearest trigger of that type when a

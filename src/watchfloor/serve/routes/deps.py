@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from watchfloor.serve.queries import GradeCache
+from watchfloor.serve.queries import AggregateCache, GradeCache
 from watchfloor.serve.schemas import MAX_ID, TEXT_PATTERN, BoundingBox, CertaintyName, EventFilter, Grade
 from watchfloor.store import Store
 
@@ -23,13 +23,18 @@ def get_store(request: Request) -> Store:
     return store
 
 
-def get_grades(request: Request) -> GradeCache:
+async def get_grades(request: Request) -> GradeCache:
     grades: GradeCache = request.app.state.grades
     return grades
 
 
-def read_session(request: Request) -> Iterator[Session]:
-    """A read session for one request."""
+async def get_aggregates(request: Request) -> AggregateCache:
+    cache: AggregateCache = request.app.state.aggregates
+    return cache
+
+
+async def read_session(request: Request) -> AsyncIterator[Session]:
+    """A read session for one request (made on the event loop: no thread hop; it connects lazily)."""
     with get_store(request).session() as session:
         yield session
 
@@ -53,7 +58,7 @@ def parse_bbox(value: str) -> BoundingBox:
     return box
 
 
-def event_filter(
+async def event_filter(
     since: Annotated[dt.date | None, Query(description="events ending on or after this date")] = None,
     until: Annotated[dt.date | None, Query(description="events starting on or before this date")] = None,
     country: Annotated[

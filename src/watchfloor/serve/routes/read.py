@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from watchfloor.serve import queries
 from watchfloor.serve.auth import require_read
-from watchfloor.serve.queries import GradeCache
-from watchfloor.serve.routes.deps import event_filter, get_grades, read_session
+from watchfloor.serve.queries import AggregateCache, GradeCache
+from watchfloor.serve.routes.deps import event_filter, get_aggregates, get_grades, read_session
 from watchfloor.serve.schemas import (
     DEFAULT_PAGE_SIZE,
     MAX_ID,
@@ -42,6 +43,12 @@ from watchfloor.serve.schemas import (
 router = APIRouter(prefix="/api", dependencies=[Depends(require_read)])
 
 
+def _json(model: BaseModel | bytes) -> Response:
+    """The model as JSON, serialised once by pydantic (the route's response_model documents it)."""
+    body = model if isinstance(model, bytes) else model.model_dump_json().encode("utf-8")
+    return Response(content=body, media_type="application/json")
+
+
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 DocPath = Annotated[str, Path(min_length=1, max_length=128, pattern=TEXT_PATTERN)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"page size (at most {MAX_PAGE_SIZE})")]
@@ -51,6 +58,7 @@ ShortText = Annotated[str | None, Query(max_length=256, pattern=TEXT_PATTERN)]
 SessionDep = Annotated[Session, Depends(read_session)]
 GradesDep = Annotated[GradeCache, Depends(get_grades)]
 FiltersDep = Annotated[EventFilter, Depends(event_filter)]
+CacheDep = Annotated[AggregateCache, Depends(get_aggregates)]
 
 
 @router.get("/events", response_model=Page[EventOut], tags=["events"])
@@ -61,9 +69,10 @@ def list_events(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     order: OrderBy = "id",
-) -> Page[EventOut]:
+) -> Response:
     """Events (merged-away ones left out), filtered, a page at a time."""
-    return queries.list_events(session, filters, grades=grades, cursor=cursor, limit=limit, order=order)
+    result = queries.list_events_json(session, filters, grades=grades, cursor=cursor, limit=limit, order=order)
+    return _json(result)
 
 
 @router.get("/events/{event_id}", response_model=EventDetail, tags=["events"])
@@ -71,9 +80,10 @@ def get_event(
     event_id: IdPath,
     session: SessionDep,
     grades: GradesDep,
-) -> EventDetail:
+) -> Response:
     """One event with its participants and every claim (evidence span, sources, grade, review)."""
-    return queries.get_event(session, event_id, grades=grades)
+    result = queries.get_event(session, event_id, grades=grades)
+    return _json(result)
 
 
 @router.get("/timeline", response_model=TimelineOut, tags=["aggregations"])
@@ -81,10 +91,15 @@ def timeline(
     filters: FiltersDep,
     session: SessionDep,
     grades: GradesDep,
+    cache: CacheDep,
     interval: Annotated[Interval, Query()] = "month",
-) -> TimelineOut:
+) -> Response:
     """Event counts by week, month or year and by type."""
-    return queries.timeline(session, filters, grades=grades, interval=interval)
+    key = ("timeline", interval, filters.model_dump_json())
+    result = cache.get_or_compute(
+        key, lambda: queries.timeline(session, filters, grades=grades, interval=interval).model_dump_json().encode()
+    )
+    return _json(result)
 
 
 @router.get("/map", response_model=MapOut, tags=["aggregations"])
@@ -92,9 +107,14 @@ def map_points(
     filters: FiltersDep,
     session: SessionDep,
     grades: GradesDep,
-) -> MapOut:
+    cache: CacheDep,
+) -> Response:
     """Event counts by geocoded place (the busiest places first)."""
-    return queries.map_points(session, filters, grades=grades)
+    key = ("map", filters.model_dump_json())
+    result = cache.get_or_compute(
+        key, lambda: queries.map_points(session, filters, grades=grades).model_dump_json().encode()
+    )
+    return _json(result)
 
 
 @router.get("/network", response_model=NetworkOut, tags=["aggregations"])
@@ -102,18 +122,24 @@ def network(
     filters: FiltersDep,
     session: SessionDep,
     grades: GradesDep,
+    cache: CacheDep,
     max_nodes: Annotated[int, Query(ge=1, le=queries.NETWORK_MAX_NODES)] = queries.NETWORK_MAX_NODES,
-) -> NetworkOut:
+) -> Response:
     """Actors of the filtered events with their relations and co-participations."""
-    return queries.network(session, filters, grades=grades, max_nodes=max_nodes)
+    key = ("network", max_nodes, filters.model_dump_json())
+    result = cache.get_or_compute(
+        key, lambda: queries.network(session, filters, grades=grades, max_nodes=max_nodes).model_dump_json().encode()
+    )
+    return _json(result)
 
 
 @router.get("/facets", response_model=FacetsOut, tags=["aggregations"])
 def facets(
     session: SessionDep,
-) -> FacetsOut:
+) -> Response:
     """Event types and countries present, certainties and grades (for filter lists)."""
-    return queries.facets(session)
+    result = queries.facets(session)
+    return _json(result)
 
 
 @router.get("/actors", response_model=Page[ActorOut], tags=["actors"])
@@ -125,8 +151,9 @@ def list_actors(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     order: OrderBy = "id",
-) -> Page[ActorOut]:
-    return queries.list_actors(session, cursor=cursor, limit=limit, order=order, q=q, kind=kind, country=country)
+) -> Response:
+    result = queries.list_actors(session, cursor=cursor, limit=limit, order=order, q=q, kind=kind, country=country)
+    return _json(result)
 
 
 @router.get("/actors/{actor_id}", response_model=ActorDetail, tags=["actors"])
@@ -134,9 +161,10 @@ def get_actor(
     actor_id: IdPath,
     session: SessionDep,
     grades: GradesDep,
-) -> ActorDetail:
+) -> Response:
     """One actor with its merges, relations, recent events and their claims."""
-    return queries.get_actor(session, actor_id, grades=grades)
+    result = queries.get_actor(session, actor_id, grades=grades)
+    return _json(result)
 
 
 @router.get("/relations", response_model=Page[RelationOut], tags=["relations"])
@@ -149,10 +177,11 @@ def list_relations(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     order: OrderBy = "id",
-) -> Page[RelationOut]:
-    return queries.list_relations(
+) -> Response:
+    result = queries.list_relations(
         session, cursor=cursor, limit=limit, order=order, actor=actor, type=type, status=status, document=document
     )
+    return _json(result)
 
 
 @router.get("/relations/{relation_id}", response_model=RelationDetail, tags=["relations"])
@@ -160,8 +189,9 @@ def get_relation(
     relation_id: IdPath,
     session: SessionDep,
     grades: GradesDep,
-) -> RelationDetail:
-    return queries.get_relation(session, relation_id, grades=grades)
+) -> Response:
+    result = queries.get_relation(session, relation_id, grades=grades)
+    return _json(result)
 
 
 @router.get("/claims", response_model=Page[ClaimOut], tags=["claims"])
@@ -176,8 +206,8 @@ def list_claims(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     order: OrderBy = "id",
-) -> Page[ClaimOut]:
-    return queries.list_claims(
+) -> Response:
+    result = queries.list_claims(
         session,
         grades=grades,
         cursor=cursor,
@@ -189,6 +219,7 @@ def list_claims(
         status=status,
         certainty=certainty.value if certainty else None,
     )
+    return _json(result)
 
 
 @router.get("/claims/{claim_id}", response_model=ClaimOut, tags=["claims"])
@@ -196,8 +227,9 @@ def get_claim(
     claim_id: IdPath,
     session: SessionDep,
     grades: GradesDep,
-) -> ClaimOut:
-    return queries.get_claim(session, claim_id, grades=grades)
+) -> Response:
+    result = queries.get_claim(session, claim_id, grades=grades)
+    return _json(result)
 
 
 @router.get("/documents", response_model=Page[DocumentOut], tags=["documents"])
@@ -211,8 +243,8 @@ def list_documents(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     order: OrderBy = "id",
-) -> Page[DocumentOut]:
-    return queries.list_documents(
+) -> Response:
+    result = queries.list_documents(
         session,
         cursor=cursor,
         limit=limit,
@@ -223,6 +255,7 @@ def list_documents(
         language=language,
         q=q,
     )
+    return _json(result)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentDetail, tags=["documents"])
@@ -230,9 +263,10 @@ def get_document(
     document_id: DocPath,
     session: SessionDep,
     grades: GradesDep,
-) -> DocumentDetail:
+) -> Response:
     """A report's text with every claim's evidence span (offsets into ``text``)."""
-    return queries.get_document(session, document_id, grades=grades)
+    result = queries.get_document(session, document_id, grades=grades)
+    return _json(result)
 
 
 @router.get("/audit", response_model=Page[AuditOut], tags=["audit"])
@@ -244,8 +278,9 @@ def list_audit(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     order: Annotated[Order, Query(description="-id (newest first) or id")] = "-id",
-) -> Page[AuditOut]:
+) -> Response:
     """The audit log of API writes (newest first by default)."""
-    return queries.list_audit(
+    result = queries.list_audit(
         session, cursor=cursor, limit=limit, order=order, target_type=target_type, target_id=target_id, action=action
     )
+    return _json(result)

@@ -29,6 +29,7 @@ Who = Annotated[str, Depends(analyst)]
 def _run(request: Request, work: Callable[[Session], AuditEntry]) -> WriteOut:
     entry = review.run_write(get_store(request), work)
     request.app.state.grades.invalidate()
+    request.app.state.aggregates.clear()
     return WriteOut(audit=audit_out(entry), target_type=entry.target_type, target_id=entry.target_id)
 
 

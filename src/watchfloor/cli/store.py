@@ -6,26 +6,21 @@ A Typer sub-app for the CLI to mount: ``app.add_typer(store_app, name="store")``
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from watchfloor.settings import Settings
+from watchfloor.cli.commands import DB_OPTION, make_settings
 
 log = logging.getLogger(__name__)
 
 store_app = typer.Typer(name="store", help="Inspect and repair the knowledge-base store.", no_args_is_help=True)
 console = Console()
 
-DB_OPTION = typer.Option(None, "--db", help="SQLite file or database URL (default: WATCHFLOOR_DATABASE_URL).")
-
 
 def _url(db: str | None) -> str:
-    if db is None:
-        return Settings().database_url
-    return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
+    return make_settings(db).database_url
 
 
 @store_app.command("info")

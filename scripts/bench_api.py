@@ -462,10 +462,14 @@ def main() -> None:
                 limit_s=args.time_limit,
             )
         )
+        ok = report(stats, events=shape.events, dialect=dialect, clients=args.clients)
     finally:
         server.terminate()
-        server.wait(timeout=30)
-    ok = report(stats, events=shape.events, dialect=dialect, clients=args.clients)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
     if not args.db:
         print(f"(SQLite store left in {folder}; delete it when done)")
     sys.exit(0 if ok else 1)

@@ -1,7 +1,7 @@
 """Fault benchmark: re-ingest, SIGKILL-and-resume and two concurrent writers lose and duplicate nothing.
 
 10,000 small synthetic reports (varied groups, towns, dates, figures and
-filler sentences; JSONL) are ingested into a fresh PostgreSQL schema through
+filler sentences; JSONL) are ingested into a fresh PostgreSQL database through
 the real ``watchfloor.pipeline.ingest`` (writer, store transactions, repost
 marking and event fusion), with one shortcut, printed with the results: the
 per-document stages run on the **lightweight engine ``bench-light.v1``**
@@ -318,8 +318,8 @@ def audit(url: str, expected: dict[str, tuple[int, int]]) -> Audit:
 
 @contextlib.contextmanager
 def fresh_database(url: str) -> Iterator[str]:
-    """A fresh, empty store URL: a new PostgreSQL schema in ``url``'s database (dropped after), or ``url`` itself
-    for SQLite (its file removed first and after)."""
+    """A fresh, empty store URL: a new PostgreSQL database on ``url``'s server (dropped after), or ``url``
+    itself for SQLite (its file removed first and after)."""
     from sqlalchemy import create_engine, text
 
     if url.startswith("sqlite"):
@@ -330,16 +330,20 @@ def fresh_database(url: str) -> Iterator[str]:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    schema = f"faults_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # A database of its own (not just a schema): PostgreSQL advisory locks are per database, so other
+    # users of the server's test database do not queue behind this benchmark's writers, nor it behind them.
+    from sqlalchemy.engine import make_url
+
+    name = f"wf_faults_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{url}?options=-csearch_path%3D{schema}"
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _document_count(url: str) -> int:
@@ -405,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("-n", type=int, default=10_000, help="number of synthetic documents")
     parser.add_argument(
-        "--url", default=DEFAULT_SERVER, help="PostgreSQL database (a fresh schema is made) or SQLite URL"
+        "--url", default=DEFAULT_SERVER, help="PostgreSQL server URL (a fresh database is made) or SQLite URL"
     )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)

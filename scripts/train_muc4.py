@@ -25,7 +25,13 @@ import typer
 
 from watchfloor.annotate import load_pipeline
 from watchfloor.bench.muc4 import Muc4Document, format_score, read_muc4, score_muc4
-from watchfloor.extract.learned.muc_roles import MODEL_PATH, train_tagger, training_examples, tune_thresholds
+from watchfloor.extract.learned.muc_roles import (
+    MODEL_PATH,
+    gate_examples,
+    train_tagger,
+    training_examples,
+    tune_thresholds,
+)
 from watchfloor.settings import Settings
 
 log = logging.getLogger("train_muc4")
@@ -59,6 +65,13 @@ def main(
     holdout: Annotated[int, typer.Option(help="training documents kept aside to tune thresholds")] = 200,
     method: Annotated[str, typer.Option(help="logistic (numpy) or perceptron")] = "logistic",
     cache_dir: Annotated[Path | None, typer.Option(help="keep spaCy parses here between runs")] = None,
+    gate: Annotated[
+        bool, typer.Option(help="train a separate binary incident gate (off: no gain on the hold-out)")
+    ] = False,
+    gate_l2: Annotated[float, typer.Option(help="L2 penalty of the gate's logistic regression")] = 1e-2,
+    role_l2: Annotated[float, typer.Option(help="L2 penalty of the role model")] = 1e-5,
+    role_iterations: Annotated[int, typer.Option(help="Adam steps of the role model")] = 300,
+    report_dev: Annotated[bool, typer.Option(help="score the models on dev at the end")] = True,
 ) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings()
@@ -72,21 +85,33 @@ def main(
 
     started = time.perf_counter()
     examples = training_examples(train_parsed, train_docs)
+    gates = gate_examples(train_parsed, train_docs) if gate else None
     log.info("extracted training examples in %.0f s", time.perf_counter() - started)
     cut = len(train_docs) - holdout
-    tagger = train_tagger(examples[:cut], method=method)
+    options: dict[str, Any] = {
+        "method": method,
+        "gate_l2": gate_l2,
+        "role_l2": role_l2,
+        "role_iterations": role_iterations,
+    }
+    tagger = train_tagger(examples[:cut], gate=gates[:cut] if gates else None, **options)
     held = [tagger.prepare(doc) for doc in train_parsed[cut:]]
     f1 = tune_thresholds(tagger, held, train_docs[cut:])
     log.info("held-out F1 %.2f after tuning", f1)
 
-    final = train_tagger(examples, method=method)
+    final = train_tagger(examples, gate=gates, **options)
     final.type_threshold = tagger.type_threshold
+    final.gate_threshold = tagger.gate_threshold
     final.role_thresholds = dict(tagger.role_thresholds)
+    final.role_caps = dict(tagger.role_caps)
+    final.share_perpetrators = tagger.share_perpetrators
     final.multi_templates = tagger.multi_templates
     log.info("trained in %.0f s", time.perf_counter() - started)
     final.save(out)
     log.info("wrote %s (%.1f MB)", out, out.stat().st_size / 1e6)
 
+    if not report_dev:
+        return
     for name, model in (("tuned-on-holdout", tagger), ("final", final)):
         predictions = {d.docid: model.predict_doc(doc) for doc, d in zip(dev_parsed, dev_docs, strict=True)}
         typer.echo(f"dev, {name} model:\n{format_score(score_muc4(predictions, dev_docs))}")

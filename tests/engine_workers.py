@@ -1,10 +1,13 @@
-"""Worker functions for tests/test_engines.py (importable by spawned worker processes)."""
+"""Worker functions for tests/test_engines.py and tests/test_ray_engine.py (importable by spawned worker processes)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
 
 from watchfloor.engines import Outcome
+from watchfloor.engines.local import map_work
 from watchfloor.models import RawInput
 from watchfloor.settings import Settings
 
@@ -18,3 +21,17 @@ def echo_or_die(raw: RawInput) -> Outcome:
     if raw.file_name.startswith("crash"):
         os._exit(13)
     return Outcome(source=raw.source, problem=f"size {len(raw.data)}")
+
+
+def echo_or_die_batch(settings: Settings) -> Callable[[list[RawInput]], list[Outcome]]:
+    """A Ray actor loader: batches mapped through ``echo_or_die``; 'boom*' inputs raise inside the actor."""
+    return partial(map_work, _echo_or_raise)
+
+
+def _echo_or_raise(raw: RawInput) -> Outcome:
+    if raw.file_name.startswith("boom"):
+        try:
+            raise ValueError("cannot parse this")
+        except ValueError as exc:
+            return Outcome(source=raw.source, problem=f"internal error: {type(exc).__name__}: {exc}")
+    return echo_or_die(raw)

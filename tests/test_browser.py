@@ -62,7 +62,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -97,6 +97,7 @@ class Page:
         self.base = base
         # bypass_csp: the escaping itself is under test (and wait_for_function needs eval)
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        self.context.set_default_timeout(30_000)  # generous: CI machines may be busy
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
@@ -110,7 +111,7 @@ class Page:
             )
         else:
             self.page.goto(f"{self.base}/#{route}")
-        self.page.wait_for_selector(wait_for, timeout=10_000)
+        self.page.wait_for_selector(wait_for)
         return self.page
 
     def shot(self, name: str) -> None:
@@ -163,7 +164,7 @@ def test_every_page_loads_without_console_errors(page: Page, server: str) -> Non
         page.shot(name)
     assert page.page.title() == "watchfloor workbench"
     page.page.goto(f"{server}/docs")
-    page.page.wait_for_selector(".swagger-ui .info", timeout=10_000)
+    page.page.wait_for_selector(".swagger-ui .info")
     page.shot("api_docs")
 
 

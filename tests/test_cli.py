@@ -69,6 +69,7 @@ def test_reingest_adds_nothing(corpus: Path, db: str) -> None:
     _ingest([str(corpus)], db)
     first = json.loads(runner.invoke(app, ["show", "documents", "--json", "--db", db]).output)
     code, output = _ingest([str(corpus)], db)
+    assert code == 2  # the bad inputs fail again
     assert "0 added" in output and "3 already present" in output
     second = json.loads(runner.invoke(app, ["show", "documents", "--json", "--db", db]).output)
     assert [d["id"] for d in first] == [d["id"] for d in second]

@@ -436,3 +436,51 @@ def test_fusion_set_precision_and_recall(tmp_path: Path) -> None:
     score, _wrong = bench.score_store(url, bench.gold_labels(bench.DEFAULT_SET))
     assert score.precision >= 0.95
     assert score.recall >= 0.90
+
+
+@pytest.mark.slow
+def test_pipeline_marks_a_repost_and_keeps_one_event(template: Path, tmp_path: Path) -> None:
+    import json
+
+    from watchfloor.pipeline import ingest
+    from watchfloor.settings import Settings
+
+    story = (
+        "Suspected al-Shabaab militants attacked a police post in Mandera, Kenya, on Friday, killing at least seven "
+        "officers, police said. The attackers fled towards the Somali border after a two-hour gun battle, and "
+        "residents said a second post nearby was also fired on before reinforcements arrived in the evening."
+    )
+    batch = tmp_path / "batch.jsonl"
+    lines = [
+        {
+            "title": "Copy",
+            "published": "2024-05-13",
+            "publisher": "Aggregator",
+            "text": story + "\nRepublished with permission.",
+        },
+        {"title": "Attack", "published": "2024-05-11", "publisher": "Reuters", "text": story},
+    ]
+    batch.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    url = fresh_url(template, tmp_path, "pipe")
+    with Store.open(url) as store:
+        report = ingest([batch], settings=Settings(database_url=url), store=store)
+        assert report.fusion is not None and report.fusion.reposts_marked == 1
+        docs = {d.publisher: d for d in store.list_documents()}
+        assert docs["Aggregator"].repost_of == docs["Reuters"].id  # earliest published is canonical
+        events = list_fused_events(store)
+        assert len(store.list_events()) >= 2
+        assert len(events) == len(store.list_events()) // 2  # each event of the repost joined its original
+        assert all(e.independent_sources == 1 for e in events)
+
+
+def test_tied_figures_reconcile_to_their_median(store: Store) -> None:
+    write(
+        store,
+        report("a", publisher="Blog A", killed=Quantity(2)),
+        report("b", publisher="Blog B", killed=Quantity(11)),
+        report("c", publisher="Blog C", killed=Quantity(9)),
+    )
+    fuse(store)
+    [event] = list_fused_events(store)
+    assert event.killed is not None
+    assert (event.killed.low, event.killed.best, event.killed.high) == (2, 9, 11)

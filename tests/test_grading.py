@@ -54,5 +54,5 @@ def test_user_table_overrides_and_bad_grade_is_named(tmp_path: Path) -> None:
     assert load_grade_table(good).reliability("our field team") == "A"
     bad = tmp_path / "bad.yaml"
     bad.write_text("grades:\n  Z:\n    - Someone\n", encoding="utf-8")
-    with pytest.raises(KnowledgeBaseError, match="bad.yaml"):
+    with pytest.raises(KnowledgeBaseError, match=r"bad\.yaml"):
         load_grade_table(bad)

@@ -205,6 +205,46 @@ def test_native_events_map_to_templates() -> None:
     assert [e.mentions for e in templates["attack"].roles["Victim"]] == [("mayor lopez",)]
 
 
+def test_gate_features_see_tense_and_cues(nlp) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.extract.learned.muc_roles import gate_features
+
+    past = set(gate_features(nlp("gunmen killed the mayor of the town yesterday.")))
+    modal = set(gate_features(nlp("the rebels will attack the capital, a commander said in an interview.")))
+    assert "tv=attack|past" in past
+    assert "tv=attack|modal" in modal
+    assert any(f.startswith("cue=talk") for f in modal)
+    assert any(f.startswith("bg=") for f in past)
+
+
+def test_tagger_gate_caps_and_shared_perpetrators_round_trip(nlp) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.extract.learned.muc_roles import Candidate, Muc4RoleTagger, Prepared
+    from watchfloor.extract.learned.perceptron import MultiPerceptron
+
+    types = MultiPerceptron(outputs=["attack", "bombing"], bias=[1.0, 0.5])
+    roles = MultiPerceptron(outputs=list(ROLES), bias=[0.0] * len(ROLES))
+    gate = MultiPerceptron(outputs=["incident"], bias=[0.0])
+    tagger = Muc4RoleTagger(type_model=types, role_model=roles, gate_model=gate, gate_threshold=0.5)
+    tagger.role_caps = {"Victim": 1}
+    tagger.share_perpetrators = True
+    doc = nlp("a bomb exploded. gunmen attacked the mayor and the judge.")
+    cands = [
+        Candidate(key="gunmen", text="gunmen", sentences={1}),
+        Candidate(key="mayor", text="mayor", sentences={1}),
+        Candidate(key="judge", text="judge", sentences={1}),
+    ]
+    scores = [{"PerpInd": 2.0}, {"Victim": 2.0}, {"Victim": 1.0}]
+    scores = [{role: s.get(role, -5.0) for role in ROLES} for s in scores]
+    prepared = Prepared(doc=doc, types=[("attack", 1.0), ("bombing", 0.5)], candidates=cands, scores=scores, gate=0.0)
+    assert tagger.decide(prepared) == []  # gate below its threshold
+    prepared.gate = 1.0
+    templates = {t.incident_type: t for t in tagger.decide(prepared)}
+    assert set(templates) == {"attack", "bombing"}
+    assert all([e.mentions for e in t.roles["PerpInd"]] == [("gunmen",)] for t in templates.values())
+    assert sum(len(t.roles["Victim"]) for t in templates.values()) == 1
+    again = Muc4RoleTagger.from_json(json.loads(json.dumps(tagger.to_json())))
+    assert again.gate_threshold == 0.5 and again.role_caps == {"Victim": 1} and again.share_perpetrators
+
+
 @pytest.fixture(scope="module")
 def dev_path() -> Path:
     """The shared MUC-4 dev file (tests needing it are skipped when the benchmarks are absent)."""
@@ -244,5 +284,6 @@ def test_full_dev_evaluation(dev_path: Path, tmp_path: Path) -> None:
 
     score = run_muc4(dev_path, predictions_path=tmp_path / "dev_preds.json", settings=Settings())
     assert score is not None and score.documents == 200
-    assert score.overall.f1 > 25.0  # regression floor: measured 28.0 with the shipped weights
+    # floor set from the train hold-out before scoring dev: hold-out F1 27.0 minus a 2-point margin
+    assert score.overall.f1 > 25.0
     assert len(json.loads((tmp_path / "dev_preds.json").read_text(encoding="utf-8"))) == 200

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, gt=0, description="worker processes for the per-document stages")
     engine: str = Field(default="local.v1", description="registered engine: local.v1 or ray.v1")
     ray_address: str | None = Field(default=None, description="address of an existing Ray cluster (ray.v1)")
-    shared_dir: Path = Field(default=_REPO_ROOT.parent / "shared", description="shared data folder (seeds, gold, benchmarks)")
+    shared_dir: Path = Field(
+        default=_REPO_ROOT.parent / "shared", description="shared data folder (seeds, gold, benchmarks)"
+    )
     api_token: str | None = Field(default=None, description="token for the API's write routes")
     read_token_required: bool = False
 

@@ -26,9 +26,17 @@ Components added after the pipeline's ``ner`` (in order):
     adds the base pipeline's entities, mapped to re3d types, where nothing
     has been tagged yet (names the fine-tuned model missed).
 ``re3d_conventions``
-    re3d's span conventions: a count before a noun is a Quantity; an
-    Organisation includes a preceding "the"; a Person includes a preceding
-    title or rank (``lexicons/titles.yaml``).
+    re3d's span conventions (each measured leave-one-source-out, see
+    ``scripts/train_re3d.py``): warship names are MilitaryPlatforms; a noun
+    phrase headed by a site noun (``lexicons/places.yaml``) is a Location; a
+    count before a noun is a Quantity; spans lose leading prepositions and
+    trailing function words, reporting verbs and possessive markers; a
+    Quantity or Money starts at its number; operation names are dropped;
+    "Palmyra, Syria", "northern Syria", "the city of Raqqa" are one Location;
+    "the people of Iraq" is one Organisation; a country acting as subject or
+    possessor is an Organisation; Organisations and Locations include a
+    preceding "the"; a Person includes a preceding title or rank
+    (``lexicons/titles.yaml``) and the body qualifying it.
 ``re3d_labels``
     maps any remaining spaCy label to its re3d type (``SPACY_TO_RE3D``) and
     drops labels with no re3d counterpart.
@@ -203,7 +211,8 @@ def lexicon_patterns(nlp: Language, *, folder: Path | None = None) -> list[dict[
                 key = "ORTH" if term == "I" else "LOWER"
                 patterns.append({"label": re3d_label, "pattern": [{key: term}]})
             continue
-        leads = _ARTICLES + _POSSESSIVES if nominal else ["", *_ARTICLES]
+        # re3d keeps the article of a vehicle ("a truck") but not of a weapon or platform ("an IED")
+        leads = _ARTICLES + _POSSESSIVES if nominal else ["", *_ARTICLES] if re3d_label == "Vehicle" else [""]
         for term in terms:
             toks = _term_tokens(nlp, term)
             for last in sorted({toks[-1], _plural(toks[-1])}):
@@ -304,9 +313,11 @@ def _apply_conventions(doc: Doc) -> Doc:
     A count before a noun ("two vehicles") is a Quantity of the number alone:
     number tokens outside any entity become Quantity; an entity made only of
     such a number (mislabelled, e.g. as Organisation) is relabelled.
-    Temporal and Money entities are left alone.  An Organisation directly
-    after "the" is extended over it ("the SDF"); a Person over a preceding
-    title or rank (``lexicons/titles.yaml``).
+    Temporal and Money entities are left alone.  Before that, warships and
+    sites are tagged (``_tag_vessels``, ``_tag_sites``); after it, boundaries
+    are tidied and places and populations joined (see the module docstring).
+    An Organisation or Location directly after "the" is extended over it
+    ("the SDF"); a Person over a preceding title or rank.
     """
     from spacy.tokens import Span
 
@@ -320,9 +331,13 @@ def _apply_conventions(doc: Doc) -> Doc:
             ents.append(Span(doc, token.i, token.i + 1, label="Quantity"))
         elif len(ents[n]) == 1 and ents[n].label_ not in ("Quantity", "Temporal", "Money"):
             ents[n] = Span(doc, token.i, token.i + 1, label="Quantity")
+    ents = _tag_vessels(doc, ents)
+    ents = _tag_sites(doc, ents)
     if ents:
         ents = _tidy_boundaries(doc, ents)
         ents = _join_place_with_region(doc, ents)
+        ents = _people_of_place(doc, ents)
+        ents = _qualified_places(doc, ents)
         ents = _place_or_actor(doc, ents)
         ents = _attach_titles(doc, _attach_articles(doc, ents))
     doc.ents = sorted(ents, key=lambda span: span.start)
@@ -336,6 +351,11 @@ _LOCATIVE = frozenset({"near", "outside", "around", "inside", "across", "through
 _TRAILING_NOISE = frozenset({"said", "says", "added", "told", "today", "yesterday", "tonight", "'s", "’s", "'", "’"})
 #: Words introducing names that re3d does not annotate as entities (operations, exercises).
 _UNTYPED_HEADS = frozenset({"operation", "exercise"})
+#: Words an entity never starts (bar articles) or ends with: "the families of the" -> "the families".
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "or", "to", "for", "with", ",", "-", "–", "(", ":"})
+_CURRENCY_SIGNS = frozenset({"$", "€", "£", "US$"})
+#: Transcript speaker labels ("QUESTION:", "A:") are not people.
+_SPEAKER_LABELS = frozenset({"question", "answer", "q", "a", "moderator", "operator"})
 _NAME_LABELS = frozenset({"Person", "Organisation", "Location", "PERSON", "ORG", "GPE", "LOC", "FAC"})
 _NUMERIC_LABELS = frozenset({"Quantity", "Money", "CARDINAL", "QUANTITY", "MONEY"})
 
@@ -360,18 +380,30 @@ def _tidy_span(doc: Doc, ent: Span) -> Span | None:
     while end - start > 1 and (doc[start].lower_ in _LEADING_PREPOSITIONS or doc[start].lower_ in _LOCATIVE):
         locative = locative or doc[start].lower_ in _LOCATIVE
         start += 1
-    while end - start > 1 and doc[end - 1].lower_ in _TRAILING_NOISE:
+    while end - start > 1 and (doc[end - 1].lower_ in _TRAILING_NOISE or doc[end - 1].lower_ in _FUNCTION_WORDS):
         end -= 1
+    while end - start > 1 and doc[start].lower_ in _FUNCTION_WORDS - {"the", "a", "an"}:
+        start += 1
     if label in _NUMERIC_LABELS:
         first = next((i for i in range(start, end) if _is_number_start(doc[i])), None)
         if first is not None:
             start = first
+    if doc[start].text in _CURRENCY_SIGNS and start + 1 < end and doc[start + 1].like_num:
+        label = "Money"  # "$5 million" is Money whatever the model said
     if label in _NAME_LABELS and doc[start].lower_ in _UNTYPED_HEADS and doc[start].is_title:
         return None
     if label in ("Quantity", "CARDINAL") and end - start == 1 and doc[start].lower_ in _NOT_COUNTS:
         return None
-    if label in ("Person", "PERSON") and locative:
-        label = "Location"
+    if label in ("Nationality", "NORP") and end - start == 1 and doc[start].tag_ in ("NNPS", "NNS"):
+        label = "Organisation"  # "the Jordanians": a people acting is an Organisation (article added later)
+    if label in ("Person", "PERSON"):
+        if locative:
+            label = "Location"
+        joins = [i for i in range(start + 1, end - 1) if doc[i].text == "," or doc[i].lower_ == "and"]
+        if joins:  # "Raqqa, Davis", "the secretary and Abadi": the name is the last part
+            start = joins[-1] + 1
+        if end - start == 1 and doc[start].text.rstrip(":").lower() in _SPEAKER_LABELS:
+            return None
     if (start, end, label) == (ent.start, ent.end, ent.label_):
         return ent
     return Span(doc, start, end, label=label, kb_id=ent.kb_id)
@@ -397,8 +429,143 @@ def _region_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@lru_cache(maxsize=1)
+def load_place_nouns() -> frozenset[tuple[str, ...]]:
+    """Lower-case head nouns (as word tuples, singular and plural) of sites treated as Locations."""
+    path = lexicon_dir() / "places.yaml"
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
+        raise KnowledgeBaseError(str(path), "expected a mapping with a 'terms' list")
+    out: set[tuple[str, ...]] = set()
+    for term in data["terms"]:
+        words = str(term).lower().split()
+        out.add(tuple(words))
+        out.add((*words[:-1], _plural(words[-1])))
+        if words[-1].endswith("y") and words[-1] != "y":
+            out.add((*words[:-1], words[-1][:-1] + "ies"))
+    return frozenset(out)
+
+
+def _tag_sites(doc: Doc, ents: list[Span]) -> list[Span]:
+    """A noun phrase headed by a site noun ("an occupied building", "two bridges") is a Location
+    over the whole chunk; it replaces entities inside it.  Needs a dependency parse."""
+    from spacy.tokens import Span
+
+    if not doc.has_annotation("DEP"):
+        return ents
+    nouns = load_place_nouns()
+    heads = {n[-1] for n in nouns}
+    if not any(t.lower_ in heads for t in doc):
+        return ents
+    longest = max((len(n) for n in nouns), default=1)
+    found: list[Span] = []
+    for chunk in doc.noun_chunks:
+        if doc[chunk.end - 1].lower_ not in heads:
+            continue
+        words = tuple(doc[i].lower_ for i in range(max(chunk.start, chunk.end - longest), chunk.end))
+        if not any(words[-k:] in nouns for k in range(1, len(words) + 1)):
+            continue
+        if any(e.start < chunk.start < e.end or e.start < chunk.end < e.end for e in ents):
+            continue  # the chunk cuts through a longer entity
+        start = chunk.start
+        while start < chunk.end - 1 and (doc[start].like_num or doc[start].lower_ in _COUNT_WORDS):
+            start += 1  # the count stays a Quantity of its own
+        found.append(Span(doc, start, chunk.end, label="Location"))
+    if not found:
+        return ents
+    keep = [e for e in ents if not any(e.start < f.end and f.start < e.end for f in found)]
+    return sorted([*keep, *found], key=lambda span: span.start)
+
+
+#: Ship-name prefixes (navies' conventions) and hull classification symbols before a number.
+_SHIP_PREFIXES = frozenset({"USS", "USNS", "HMS", "HMAS", "HMCS", "HMNZS", "FS", "INS", "ITS", "ESPS", "HNLMS", "TCG"})
+_HULL_SYMBOLS = frozenset(
+    {"DDG", "CVN", "CG", "FFG", "LHD", "LHA", "LPD", "LSD", "SSN", "SSGN", "LCS", "CV", "DD", "FF"}
+)
+
+
+def _tag_vessels(doc: Doc, ents: list[Span]) -> list[Span]:
+    """Warships are MilitaryPlatforms: a ship prefix and its capitalised name ("USS Mahan"), or a hull
+    symbol and number ("DDG 72"); they replace overlapping entities."""
+    from spacy.tokens import Span
+
+    found: list[Span] = []
+    i = 0
+    while i < len(doc):
+        token = doc[i]
+        end = i
+        if token.text in _SHIP_PREFIXES and i + 1 < len(doc) and doc[i + 1].is_title:
+            end = i + 1
+            while end < len(doc) and end - i <= 3 and (doc[end].is_title or doc[end].lower_ == "de"):
+                end += 1
+            while doc[end - 1].lower_ == "de":
+                end -= 1
+        elif token.text in _HULL_SYMBOLS and i + 1 < len(doc) and doc[i + 1].like_num:
+            end = i + 2
+        if end > i:
+            found.append(Span(doc, i, end, label="MilitaryPlatform"))
+            i = end
+        else:
+            i += 1
+    if not found:
+        return ents
+    keep = [e for e in ents if not any(e.start < f.end and f.start < e.end for f in found)]
+    return sorted([*keep, *found], key=lambda span: span.start)
+
+
+_SETTLEMENT_NOUNS = frozenset(
+    {"city", "town", "village", "province", "district", "region", "governorate", "vicinity", "outskirts", "suburbs"}
+)
+_DIRECTIONS = frozenset(
+    {"northern", "southern", "eastern", "western", "central"}
+    | {f"{a}{b}ern" for a in ("north", "south") for b in ("east", "west")}
+)
+
+
+def _qualified_places(doc: Doc, ents: list[Span]) -> list[Span]:
+    """re3d's convention: a place name keeps its qualifier: "northern Syria", "the port city of Tartus"."""
+    from spacy.tokens import Span
+
+    out: list[Span] = []
+    for ent in sorted(ents, key=lambda span: span.start):
+        if ent.label_ not in ("Location", "Organisation", "Person") or ent.start < 1:
+            out.append(ent)
+            continue
+        limit = out[-1].end if out else 0
+        start = ent.start
+        if doc[start - 1].lower_ in _DIRECTIONS and start - 1 >= limit and ent.label_ == "Location":
+            start -= 1
+        elif start >= 2 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in _SETTLEMENT_NOUNS:
+            left = doc[start - 2].left_edge.i if doc.has_annotation("DEP") else start - 2
+            start = max(min(left, start - 2), limit)
+        if start != ent.start:
+            ent = Span(doc, start, ent.end, label="Location", kb_id=ent.kb_id)
+        out.append(ent)
+    return out
+
+
+_POPULATION_NOUNS = frozenset({"people", "peoples", "citizens", "population", "residents", "government", "leaders"})
+
+
+def _people_of_place(doc: Doc, ents: list[Span]) -> list[Span]:
+    """re3d's convention: "the people of Iraq" (a population or government of a place) is one Organisation."""
+    from spacy.tokens import Span
+
+    out: list[Span] = []
+    for ent in sorted(ents, key=lambda span: span.start):
+        s = ent.start
+        if ent.label_ in ("Location", "Organisation") and s >= 2 and doc[s - 1].lower_ == "of":
+            noun = doc[s - 2]
+            if noun.lower_ in _POPULATION_NOUNS and not any(o.end > s - 2 for o in out):
+                start = s - 3 if s >= 3 and doc[s - 3].lower_ == "the" else s - 2
+                if not any(o.end > start for o in out):
+                    ent = Span(doc, start, ent.end, label="Organisation", kb_id=ent.kb_id)
+        out.append(ent)
+    return out
+
+
 _ACTOR_ROLES = frozenset({"nsubj", "nsubjpass", "poss", "agent"})
-_PLACE_ROLES = frozenset({"pobj"})
+_PLACE_ROLES: frozenset[str] = frozenset()
 
 
 def _syntactic_role(span: Span) -> str:
@@ -411,11 +578,17 @@ def _syntactic_role(span: Span) -> str:
     return str(token.dep_)
 
 
-def _is_place_name(doc: Doc, span: Span) -> bool:
+def _base_places(doc: Doc) -> dict[int, int]:
+    """End token -> start token of the base pipeline's GPE/LOC entities."""
+    if SPACY_ENTS_GROUP not in doc.spans:
+        return {}
+    return {g.end: g.start for g in doc.spans[SPACY_ENTS_GROUP] if g.label_ in ("GPE", "LOC")}
+
+
+def _is_place_name(span: Span, places: dict[int, int]) -> bool:
     if span.text.lower().removeprefix("the ") in _region_names():
         return True
-    group = doc.spans[SPACY_ENTS_GROUP] if SPACY_ENTS_GROUP in doc.spans else []
-    return any(g.label_ in ("GPE", "LOC") and g.end == span.end and g.start >= span.start for g in group)
+    return span.end in places and places[span.end] >= span.start
 
 
 def _place_or_actor(doc: Doc, ents: list[Span]) -> list[Span]:
@@ -426,9 +599,10 @@ def _place_or_actor(doc: Doc, ents: list[Span]) -> list[Span]:
 
     if not doc.has_annotation("DEP"):
         return ents
+    places = _base_places(doc)
     out = []
     for ent in ents:
-        if ent.label_ in ("Location", "Organisation") and _is_place_name(doc, ent):
+        if ent.label_ in ("Location", "Organisation") and _is_place_name(ent, places):
             role = _syntactic_role(ent)
             label = "Organisation" if role in _ACTOR_ROLES else "Location" if role in _PLACE_ROLES else ent.label_
             if label != ent.label_:
@@ -468,7 +642,12 @@ def _attach_articles(doc: Doc, ents: list[Span]) -> list[Span]:
     out = []
     for ent in ents:
         before = ent.start - 1
-        if ent.label_ in ("Organisation", "Location") and before >= 0 and doc[before].lower_ == "the" and before not in starts:
+        if (
+            ent.label_ in ("Organisation", "Location")
+            and before >= 0
+            and doc[before].lower_ == "the"
+            and before not in starts
+        ):
             ent = Span(doc, before, ent.end, label=ent.label_, kb_id=ent.kb_id)
         out.append(ent)
     return out
@@ -489,10 +668,10 @@ def _title_start(doc: Doc, start: int, taken: set[int]) -> int:
     titles = load_titles()
     while start > 0 and start - 1 not in taken:
         prev = doc[start - 1]
-        if prev.text == "." and start > 1 and start - 2 not in taken and doc[start - 2].lower_ in titles:
-            if doc[start - 2].is_title or doc[start - 2].is_upper:
-                start -= 2
-                continue
+        abbreviated = prev.text == "." and start > 1 and start - 2 not in taken and doc[start - 2].lower_ in titles
+        if abbreviated and (doc[start - 2].is_title or doc[start - 2].is_upper):
+            start -= 2
+            continue
         word = prev.lower_.rstrip(".")
         title_word = (prev.is_title or prev.is_upper) and word in titles
         joining_of = word == "of" and start > 1 and doc[start - 2].lower_.rstrip(".") in titles

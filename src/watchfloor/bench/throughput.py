@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import resource
 import tempfile
 import time
@@ -33,6 +34,8 @@ class Run:
     words: int
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float | None = None  # CPU time of this process and its (joined) children; None for Ray
+    load: float = 0.0  # 1-minute load average at the end of the run (the machine may be shared)
 
     @property
     def words_per_s(self) -> float:
@@ -41,6 +44,11 @@ class Run:
     @property
     def docs_per_s(self) -> float:
         return self.docs / self.seconds if self.seconds else 0.0
+
+    @property
+    def words_per_cpu_s(self) -> float | None:
+        """Words per CPU-second summed over all processes: not distorted by other load on the machine."""
+        return self.words / self.cpu_seconds if self.cpu_seconds else None
 
 
 @dataclass(slots=True)
@@ -55,6 +63,13 @@ class ThroughputReport:
         """Full pipeline words/s over bare spaCy words/s at the same worker count."""
         bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
         return full.words_per_s / bare.words_per_s if bare and full and bare.words_per_s else None
+
+    def cpu_ratio(self, workers: int) -> float | None:
+        """The same ratio on CPU time (words per CPU-second)."""
+        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
+        if not (bare and full and bare.words_per_cpu_s and full.words_per_cpu_s):
+            return None
+        return full.words_per_cpu_s / bare.words_per_cpu_s
 
     def scaling(self, label: str) -> float | None:
         """Scaling efficiency 1 -> 2 workers: speed-up / 2."""
@@ -94,8 +109,23 @@ def count_words(corpus: list[str]) -> int:
 
 
 def _peak_rss_mb(*, children: bool) -> float:
+    """Peak RSS of this process, or of the largest child process waited for so far."""
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     return resource.getrusage(who).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and of its children that have been waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def load_average() -> float:
+    """The 1-minute load average (0.0 where the platform has none)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
 
 
 def run_bare(corpus: list[str], *, settings: Settings, workers: int) -> Run:
@@ -103,12 +133,12 @@ def run_bare(corpus: list[str], *, settings: Settings, workers: int) -> Run:
     import spacy
 
     nlp = spacy.load(settings.spacy_model)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     for _doc in nlp.pipe(corpus, batch_size=settings.batch_size, n_process=workers):
         pass
-    seconds = time.perf_counter() - start
-    rss = _peak_rss_mb(children=workers > 1) if workers > 1 else _peak_rss_mb(children=False)
-    return Run("bare spaCy", workers, len(corpus), count_words(corpus), seconds, rss)
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    rss = _peak_rss_mb(children=workers > 1)
+    return Run("bare spaCy", workers, len(corpus), count_words(corpus), seconds, rss, cpu, load_average())
 
 
 def run_full(corpus: list[str], *, settings: Settings, workers: int, engine: str, workdir: Path) -> Run:
@@ -120,19 +150,22 @@ def run_full(corpus: list[str], *, settings: Settings, workers: int, engine: str
     with source.open("w", encoding="utf-8") as handle:
         for i, text in enumerate(corpus):
             handle.write(json.dumps({"text": text, "title": f"bench {i}"}) + "\n")
-    url = settings.database_url if settings.database_url.startswith("postgresql") else (
-        f"sqlite:///{workdir / f'bench-{engine}-{workers}.db'}"
+    url = (
+        settings.database_url
+        if settings.database_url.startswith("postgresql")
+        else (f"sqlite:///{workdir / f'bench-{engine}-{workers}.db'}")
     )
     run_settings = settings.model_copy(update={"workers": workers, "engine": engine, "database_url": url})
     words = count_words(corpus)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     with Store.open(url) as store:
         report = ingest([str(source)], settings=run_settings, store=store)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     if report.failed:
         log.warning("%d documents failed during the benchmark", len(report.failed))
-    rss = _peak_rss_mb(children=workers > 1) if engine.startswith("local") else _peak_rss_mb(children=False)
-    return Run("watchfloor", workers, len(corpus), words, seconds, rss)
+    local = engine.startswith("local")
+    rss = _peak_rss_mb(children=workers > 1 and local)
+    return Run("watchfloor", workers, len(corpus), words, seconds, rss, cpu if local else None, load_average())
 
 
 def run_throughput(

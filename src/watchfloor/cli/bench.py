@@ -35,18 +35,27 @@ def throughput(
     settings = make_settings(db)
     report = run_throughput(docs=docs, settings=settings, engine=engine, workers=workers, muc4=muc4)
     table = Table(title=f"throughput ({docs} docs, engine {engine})")
-    for column in ("run", "workers", "docs/s", "words/s", "peak RSS MB"):
+    for column in ("run", "workers", "docs/s", "words/s", "words/CPU-s", "peak RSS MB", "load"):
         table.add_column(column, justify="right")
     for run in report.runs:
+        per_cpu = run.words_per_cpu_s
         table.add_row(
-            run.label, str(run.workers), f"{run.docs_per_s:.1f}", f"{run.words_per_s:.0f}", f"{run.peak_rss_mb:.0f}"
+            run.label,
+            str(run.workers),
+            f"{run.docs_per_s:.1f}",
+            f"{run.words_per_s:.0f}",
+            f"{per_cpu:.0f}" if per_cpu else "-",
+            f"{run.peak_rss_mb:.0f}",
+            f"{run.load:.1f}",
         )
     console.print(table)
     for n in sorted({run.workers for run in report.runs}):
-        ratio = report.ratio(n)
+        ratio, cpu_ratio = report.ratio(n), report.cpu_ratio(n)
         if ratio is not None:
-            console.print(f"full pipeline / bare spaCy at {n} worker(s): {ratio:.2f}")
+            on_cpu = f" (on CPU time: {cpu_ratio:.2f})" if cpu_ratio is not None else ""
+            console.print(f"full pipeline / bare spaCy at {n} worker(s): {ratio:.2f}{on_cpu}")
     for label in ("bare spaCy", "watchfloor"):
         efficiency = report.scaling(label)
         if efficiency is not None:
             console.print(f"scaling efficiency 1 -> 2 workers, {label}: {efficiency:.2f}")
+    console.print("peak RSS: this process for 1 worker, the largest worker process otherwise (local engine)")

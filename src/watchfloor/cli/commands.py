@@ -11,8 +11,19 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from watchfloor.settings import Settings
 
@@ -58,15 +69,20 @@ def ingest(
     db: str | None = DB_OPTION,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default 1).")] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="local (default) or ray.")] = None,
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="Ray cluster to use with --engine ray: auto or ray://host:10001."),
+    ] = None,
 ) -> None:
     """Ingest reports into the store. Exit code 2 when any input failed."""
     from watchfloor.pipeline import ingest as run_ingest
     from watchfloor.store.repository import Store
 
-    overrides = {k: v for k, v in {"workers": workers, "engine": engine}.items() if v is not None}
-    settings = make_settings(db, **overrides)
+    options = {"workers": workers, "engine": engine, "ray_address": address}
+    settings = make_settings(db, **{k: v for k, v in options.items() if v is not None})
+    total = count_inputs(paths)
     with Store.open(settings.database_url) as store, _progress() as progress:
-        task = progress.add_task("ingesting", total=None)
+        task = progress.add_task("ingesting", total=total)
 
         def step(source: str) -> None:
             progress.update(task, advance=1, description=Path(source).name[:40])
@@ -82,13 +98,49 @@ def ingest(
         raise typer.Exit(2)
 
 
+def count_inputs(paths: list[str]) -> int | None:
+    """How many outcomes an ingest of ``paths`` gives (files + JSONL lines), or None when unknown (URLs, feeds).
+
+    Cheap: lists the files and counts JSONL lines without parsing them.
+    """
+    from watchfloor.acquire import FEED_SUFFIXES, _expand, is_url
+
+    total = 0
+    for arg in paths:
+        if is_url(arg):
+            return None
+        for item in _expand(arg):
+            if isinstance(item, Path) and item.suffix.lower() in FEED_SUFFIXES:
+                return None
+            total += _jsonl_records(item) if isinstance(item, Path) and item.suffix.lower() == ".jsonl" else 1
+    return total
+
+
+def _jsonl_records(path: Path) -> int:
+    try:
+        with path.open("rb") as handle:
+            return max(1, sum(1 for line in handle if line.strip()))
+    except OSError:
+        return 1
+
+
+class RateColumn(ProgressColumn):
+    """Documents per second over the run's recent progress."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} docs/s" if speed is not None else "- docs/s", style="progress.data.speed")
+
+
 def _progress() -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        RateColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err_console,
         transient=True,
     )
@@ -239,7 +291,7 @@ def register(app: typer.Typer) -> None:
     app.command()(evaluate)
     app.command()(demo)
 
-    from watchfloor.cli import actors, bench, exports, geocode, serve, store, watch
+    from watchfloor.cli import actors, bench, exports, geocode, merges, serve, store, watch
 
     app.command("export")(exports.export)
     app.command("import")(exports.import_)
@@ -249,3 +301,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(actors.app, name="actors")
     app.add_typer(bench.app, name="bench")
     app.add_typer(store.store_app, name="store")
+    app.add_typer(merges.merges_app, name="merges")

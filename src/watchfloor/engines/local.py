@@ -1,9 +1,12 @@
 """The local engine: one process, or a pool of worker processes.
 
-Each worker loads the spaCy pipeline once (pool initializer).  At most
-``2 * workers * batch`` inputs are in flight, so memory stays bounded on
-long runs.  A worker that dies (segfault, OOM kill) fails only the inputs it
-held: the pool is rebuilt and the rest of the batch goes on.
+Each worker loads the spaCy pipeline once (pool initializer) and processes
+inputs in batches of ``settings.batch_size``: the batch is cleaned, parsed
+with one ``nlp.pipe`` call, then extracted document by document.  At most
+``2 * workers`` batches are in flight, so memory stays bounded on long runs.
+An error on one document fails only that document.  A worker that dies
+(segfault, OOM kill) fails only the input that killed it: the pool is
+rebuilt and the inputs that were in flight are re-run one at a time.
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from watchfloor.engines import Outcome, engines
 from watchfloor.errors import InputError, WatchfloorError
-from watchfloor.models import RawInput
+from watchfloor.models import Document, RawInput
 from watchfloor.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,19 +36,57 @@ _worker_nlp: Language | None = None
 _worker_settings: Settings | None = None
 
 
+def _failure(raw: RawInput, exc: Exception) -> Outcome:
+    """The failed ``Outcome`` for an error raised while processing ``raw``."""
+    if isinstance(exc, InputError):
+        return Outcome(source=exc.source, problem=exc.problem)
+    if isinstance(exc, WatchfloorError):
+        return Outcome(source=raw.source, problem=str(exc))
+    log.error("unexpected error on %s", raw.source, exc_info=exc)
+    return Outcome(source=raw.source, problem=f"internal error: {type(exc).__name__}: {exc}")
+
+
 def process_one(raw: RawInput, *, settings: Settings, nlp: Language) -> Outcome:
     """Run the per-document stages on one input, turning any error into a failed ``Outcome``."""
     from watchfloor.pipeline import process_input
 
     try:
         return Outcome(source=raw.source, extraction=process_input(raw, settings=settings, nlp=nlp))
-    except InputError as exc:
-        return Outcome(source=exc.source, problem=exc.problem)
-    except WatchfloorError as exc:
-        return Outcome(source=raw.source, problem=str(exc))
     except Exception as exc:  # a bug on one document must not stop the batch
-        log.exception("unexpected error on %s", raw.source)
-        return Outcome(source=raw.source, problem=f"internal error: {type(exc).__name__}: {exc}")
+        return _failure(raw, exc)
+
+
+def process_batch(raws: Sequence[RawInput], *, settings: Settings, nlp: Language) -> list[Outcome]:
+    """Run the per-document stages on a batch: one ``nlp.pipe`` call, then extraction per document.
+
+    Gives the same outcomes as ``process_one`` on each input; if the batched
+    parse itself fails, the batch is re-run one input at a time so that only
+    the faulty input fails.
+    """
+    from watchfloor.annotate import to_annotated
+    from watchfloor.clean import clean
+    from watchfloor.pipeline import process_document_text
+
+    outcomes: list[Outcome | None] = [None] * len(raws)
+    cleaned: list[tuple[int, Document]] = []
+    for index, raw in enumerate(raws):
+        try:
+            cleaned.append((index, clean(raw)))
+        except Exception as exc:
+            outcomes[index] = _failure(raw, exc)
+    try:
+        docs = list(nlp.pipe((document.text for _, document in cleaned), batch_size=max(1, len(cleaned))))
+    except Exception:
+        log.warning("batched parse failed; re-running %d inputs one by one", len(cleaned), exc_info=True)
+        return [process_one(raw, settings=settings, nlp=nlp) for raw in raws]
+    for (index, document), doc in zip(cleaned, docs, strict=True):
+        raw = raws[index]
+        try:
+            extraction = process_document_text(to_annotated(document, doc), settings=settings)
+            outcomes[index] = Outcome(source=raw.source, extraction=extraction)
+        except Exception as exc:
+            outcomes[index] = _failure(raw, exc)
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _init_worker(settings: Settings) -> None:
@@ -59,6 +102,16 @@ def _work(raw: RawInput) -> Outcome:
     return process_one(raw, settings=_worker_settings, nlp=_worker_nlp)
 
 
+def _work_batch(raws: list[RawInput]) -> list[Outcome]:
+    assert _worker_nlp is not None and _worker_settings is not None
+    return process_batch(raws, settings=_worker_settings, nlp=_worker_nlp)
+
+
+def map_work(work: Callable[[RawInput], Outcome], raws: list[RawInput]) -> list[Outcome]:
+    """A batch function made of a per-input one (bind ``work`` with ``functools.partial``)."""
+    return [work(raw) for raw in raws]
+
+
 @engines.register("local.v1")
 def run_local(items: Iterable[RawInput | InputError], settings: Settings) -> Iterator[Outcome]:
     """Process ``items`` in this process (``workers == 1``) or in a process pool."""
@@ -68,32 +121,46 @@ def run_local(items: Iterable[RawInput | InputError], settings: Settings) -> Ite
         yield from run_pool(items, settings)
 
 
+def _batches(items: Iterable[RawInput | InputError], size: int) -> Iterator[tuple[list[Outcome], list[RawInput]]]:
+    """Batches of up to ``size`` inputs, with the acquire errors met on the way as failed outcomes."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        errors = [Outcome(source=i.source, problem=i.problem) for i in chunk if isinstance(i, InputError)]
+        yield errors, [item for item in chunk if not isinstance(item, InputError)]
+
+
 def _run_inline(items: Iterable[RawInput | InputError], settings: Settings) -> Iterator[Outcome]:
     from watchfloor.pipeline import build_nlp
 
     nlp: Language | None = None
-    for item in items:
-        if isinstance(item, InputError):
-            yield Outcome(source=item.source, problem=item.problem)
-            continue
-        if nlp is None:
-            nlp = build_nlp(settings)
-        yield process_one(item, settings=settings, nlp=nlp)
+    for errors, raws in _batches(items, settings.batch_size):
+        yield from errors
+        if raws:
+            nlp = nlp or build_nlp(settings)
+            yield from process_batch(raws, settings=settings, nlp=nlp)
 
 
 WorkFn = Callable[[RawInput], Outcome]
+BatchWorkFn = Callable[[list[RawInput]], list[Outcome]]
 InitFn = Callable[[Settings], None]
 
 
 @dataclass(frozen=True, slots=True)
 class PoolPlan:
-    """What each pool worker runs: an initializer (loads models) and the per-input work.
+    """What each pool worker runs: an initializer (loads models), the per-batch and per-input work.
 
-    Both must be importable top-level functions (workers are spawned).
+    All must be importable top-level functions (workers are spawned).  When
+    ``batch_work`` is not given, batches are mapped through ``work``.
     """
 
     work: WorkFn = _work
     initializer: InitFn = _init_worker
+    batch_work: BatchWorkFn | None = None
+
+    def batch(self) -> BatchWorkFn:
+        if self.batch_work is not None:
+            return self.batch_work
+        return _work_batch if self.work is _work else partial(map_work, self.work)
 
 
 def _new_pool(settings: Settings, plan: PoolPlan) -> ProcessPoolExecutor:
@@ -103,20 +170,32 @@ def _new_pool(settings: Settings, plan: PoolPlan) -> ProcessPoolExecutor:
     )
 
 
+Pending = deque[tuple[list[RawInput], "Future[list[Outcome]]"]]
+
+
+def _pool_batch_size(settings: Settings) -> int:
+    """Small enough that every worker gets work on short runs, large enough for ``nlp.pipe``."""
+    return max(1, min(settings.batch_size, 16))
+
+
 def run_pool(
     items: Iterable[RawInput | InputError], settings: Settings, *, plan: PoolPlan | None = None
 ) -> Iterator[Outcome]:
-    """Process ``items`` in ``settings.workers`` spawned processes, yielding outcomes in input order."""
+    """Process ``items`` in ``settings.workers`` spawned processes, yielding outcomes in input order.
+
+    Acquire errors are yielded as soon as they are met.
+    """
     plan = plan or PoolPlan()
-    window = 2 * settings.workers * settings.batch_size
+    batch_work = plan.batch()
+    window = 2 * settings.workers
     pool = _new_pool(settings, plan)
-    pending: deque[tuple[RawInput, Future[Outcome]]] = deque()
+    pending: Pending = deque()
     try:
-        for item in items:
-            if isinstance(item, InputError):
-                yield Outcome(source=item.source, problem=item.problem)
+        for errors, raws in _batches(items, _pool_batch_size(settings)):
+            yield from errors
+            if not raws:
                 continue
-            pending.append((item, pool.submit(plan.work, item)))
+            pending.append((raws, pool.submit(batch_work, raws)))
             while len(pending) >= window:
                 outcomes, pool = _collect(pending, pool, settings, plan)
                 yield from outcomes
@@ -128,19 +207,19 @@ def run_pool(
 
 
 def _collect(
-    pending: deque[tuple[RawInput, Future[Outcome]]], pool: ProcessPoolExecutor, settings: Settings, plan: PoolPlan
+    pending: Pending, pool: ProcessPoolExecutor, settings: Settings, plan: PoolPlan
 ) -> tuple[list[Outcome], ProcessPoolExecutor]:
-    """The oldest pending outcome.
+    """The outcomes of the oldest pending batch.
 
     When a worker has died, every in-flight input is re-run one at a time in
     a fresh pool, so that only the input that kills a worker is failed.
     """
-    raw, future = pending.popleft()
+    raws, future = pending.popleft()
     try:
-        return [future.result()], pool
+        return future.result(), pool
     except BrokenProcessPool:
-        log.error("a worker died; re-running the %d inputs in flight one by one", len(pending) + 1)
-    suspects = [raw, *(item for item, _ in pending)]
+        log.error("a worker died; re-running the inputs in flight one by one")
+    suspects = [*raws, *(raw for batch, _ in pending for raw in batch)]
     pending.clear()
     pool.shutdown(wait=False, cancel_futures=True)
     pool = _new_pool(settings, plan)

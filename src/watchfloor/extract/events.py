@@ -71,6 +71,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_TEXT_KEY = "watchfloor_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per document (spaCy joins every token's text on each access)."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if not isinstance(text, str):  # a Doc's text never changes (retokenising keeps it)
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
 EXTRACTOR = "rules.v1"
 
 _PLACE_LABELS = frozenset({"GPE", "LOC", "Location"})
@@ -186,7 +196,7 @@ def _note_citation(line: str, start: int, *, anchor: dt.date | None) -> Citation
 
 def _footnotes(doc: Doc, *, anchor: dt.date | None) -> dict[int, Citation]:
     """Endnote citations keyed by the character offset of their in-text marker ("... world.” [1]")."""
-    text = doc.text
+    text = doc_text(doc)
     notes: dict[str, Citation] = {}
     note_starts: set[int] = set()
     for m in _NOTE_LINE.finditer(text):
@@ -452,7 +462,7 @@ def _place_mentions(sent: SpacySpan, excluded: list[tuple[int, int]], actors: _A
         start, end = first.idx, tok.idx + len(tok.text)
         if _in_spans(start, end, excluded):
             continue
-        name = doc.text[start:tok.idx].strip()
+        name = doc_text(doc)[start:tok.idx].strip()
         places.append(_Place(start, end, name, feature))
         taken.update(range(first.i, tok.i + 1))
     for ent in ents:
@@ -486,10 +496,10 @@ def _place_mentions(sent: SpacySpan, excluded: list[tuple[int, int]], actors: _A
     places = [p for p in places if not any(s < p.end and p.start < e and a.kind is not ActorKind.STATE
                                            for s, e, a in actors.mentions)]
     places.sort(key=lambda p: p.start)
-    doc_text = doc.text
+    text = doc_text(doc)
     for place, nxt in itertools.pairwise(places):  # "Iqbal town in Islamabad": part of the city
-        last_word = doc_text[place.start:place.end].rsplit(None, 1)[-1].lower()
-        if last_word in _SUBURBAN and nxt.rank == 2 and _CHAIN_GAP.match(doc_text[place.end:nxt.start] or " "):
+        last_word = text[place.start:place.end].rsplit(None, 1)[-1].lower()
+        if last_word in _SUBURBAN and nxt.rank == 2 and _CHAIN_GAP.match(text[place.end:nxt.start] or " "):
             place.rank = 5
     return places
 
@@ -949,8 +959,7 @@ def _target(tokens: list[Token]) -> tuple[str | None, str | None, bool]:
     if not words:
         return None, None, False
     start, end = words[0].idx, words[-1].idx + len(words[-1].text)
-    doc_text = words[0].doc.text
-    text = doc_text[start:end].strip(" ,")
+    text = doc_text(words[0].doc)[start:end].strip(" ,")
     ttype = target_type(words)
     specific = any(t.pos_ == "PROPN" for t in words) or any(
         t.lower_ in {"the", "a", "an"} and t.dep_ == "det" and not _is_plural(t.head) for t in tokens
@@ -1019,9 +1028,9 @@ def _merge_target(cand: _Candidate, events: list[_Event]) -> _Event | None:
 
 def _same_paragraph(a: _Candidate, b: _Candidate) -> bool:
     first, second = (a, b) if a.info.sent.start_char <= b.info.sent.start_char else (b, a)
-    doc_text = first.info.sent.doc.text
+    text = doc_text(first.info.sent.doc)
     end = first.info.sent.start_char + len(first.info.sent.text.rstrip())
-    return "\n" not in doc_text[end:second.info.sent.start_char]
+    return "\n" not in text[end:second.info.sent.start_char]
 
 
 def _actor_conflict(ev: _Event, cand: _Candidate) -> bool:
@@ -1238,7 +1247,7 @@ def _inherit_context(ev: _Event, generic: list[_Event]) -> None:
 
 def _apply_footnotes(doc: Doc, cands: list[_Candidate], *, anchor: dt.date | None) -> None:
     """An endnote marker cites for the event mention of its sentence, else the paragraph's last one before it."""
-    text = doc.text
+    text = doc_text(doc)
     for offset, cite in _footnotes(doc, anchor=anchor).items():
         # a marker opening a sentence closes the previous one
         para_start = text.rfind("\n", 0, offset) + 1

@@ -28,7 +28,8 @@ Casualty figures reconcile UCDP-style into low / best / high:
 *low* is the lowest figure any member reports, *high* the highest (the upper
 end of a range when given), *best* the figure reported by the most
 independent sources (reposts of one report count once), ties going to the
-figure from the most reliable outlet, then to the lower figure.  The
+figure from the most reliable outlet, then to the (lower) median of the
+figures still tied.  The
 figures stay listed with their documents.
 
 Grades (Admiralty): reliability is the best grade among the outlets behind
@@ -282,11 +283,18 @@ def _specific(place: PlaceInfo) -> bool:
     return place.lat is not None or place.admin1 is not None
 
 
+def _same_place_score(place: PlaceInfo) -> float:
+    """Agreement of two candidates at the same place: a town agrees fully, a region or a country hardly."""
+    if place.gazetteer_id and place.gazetteer_id.startswith("country:"):
+        return 0.1
+    if place.lat is not None or place.admin2 or place.name:
+        return 1.0
+    return 0.4 if place.admin1 else 0.1
+
+
 def _compare_place(a: PlaceInfo, b: PlaceInfo, config: FusionConfig) -> float | None:
-    if a.place_id is not None and a.place_id == b.place_id:
-        return 1.0
-    if a.gazetteer_id and a.gazetteer_id == b.gazetteer_id:
-        return 1.0
+    if (a.place_id is not None and a.place_id == b.place_id) or (a.gazetteer_id and a.gazetteer_id == b.gazetteer_id):
+        return _same_place_score(a)
     if a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None:
         km = haversine_km((a.lat, a.lon), (b.lat, b.lon))
         if km <= config.max_km:
@@ -588,7 +596,9 @@ def reconcile_figure(members: Sequence[Candidate], name: str, *, table: GradeTab
         reliability[low] = min(reliability.get(low, "F"), grade)
     if not claims:
         return None
-    best = min(support, key=lambda value: (-len(support[value]), reliability[value], value))
+    top = min((-len(support[v]), reliability[v]) for v in support)
+    tied = sorted(v for v in support if (-len(support[v]), reliability[v]) == top)
+    best = tied[(len(tied) - 1) // 2]  # the (lower) median of equally supported, equally reliable figures
     return FigureRange(low=min(c.low for c in claims), best=best, high=max(c.high for c in claims), claims=claims)
 
 

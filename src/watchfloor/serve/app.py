@@ -14,11 +14,15 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from watchfloor.errors import ConfigError, NotFoundError, StoreError, WatchfloorError
 from watchfloor.serve.queries import AggregateCache, GradeCache
@@ -28,6 +32,11 @@ from watchfloor.settings import Settings
 from watchfloor.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Concurrent database-bound requests, and aggregations on their own threads: together at most
+#: SQLAlchemy's default pool (5 + 10 overflow connections), so a busy moment queues instead of failing.
+MAX_DB_THREADS = 11
+MAX_AGGREGATE_THREADS = 3
 
 #: The UI's Content-Security-Policy: scripts and data from this origin only.
 CSP = (
@@ -58,6 +67,11 @@ async def _watchfloor_error(_request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": str(exc)}, status_code=_status_of(exc))
 
 
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse({"detail": "the database is busy; try again"}, status_code=503, headers={"Retry-After": "1"})
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "internal error (logged on the server)"}, status_code=500)
@@ -85,6 +99,9 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run in anyio's thread pool and each holds one pooled connection: keep the threads
+        # below the connection pool's size so busy moments queue here instead of timing out in the pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = MAX_DB_THREADS
         yield
         if owns_store:
             opened.close()
@@ -101,8 +118,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.state.store = opened
     app.state.grades = GradeCache()
     app.state.aggregates = AggregateCache()
+    app.state.aggregate_limiter = anyio.CapacityLimiter(MAX_AGGREGATE_THREADS)
     app.add_exception_handler(WatchfloorError, _watchfloor_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(PoolTimeout, _database_busy)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(read.router)
     app.include_router(write.router)

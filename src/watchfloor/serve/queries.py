@@ -161,19 +161,34 @@ class AggregateCache:
     size: int = 256
     _entries: dict[tuple[Any, ...], tuple[float, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _computing: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
 
-    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        now = time.monotonic()
+    def _fresh(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
         with self._lock:
             found = self._entries.get(key)
-            if found is not None and now - found[0] < self.ttl:
-                return found[1]
-        value = compute()
+            if found is not None and time.monotonic() - found[0] < self.ttl:
+                return True, found[1]
+            return False, None
+
+    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The cached answer for ``key``, or ``compute()``; concurrent askers of one key wait for one computation."""
+        hit, value = self._fresh(key)
+        if hit:
+            return value
         with self._lock:
-            if len(self._entries) >= self.size:
-                oldest = min(self._entries, key=lambda k: self._entries[k][0])
-                del self._entries[oldest]
-            self._entries[key] = (now, value)
+            gate = self._computing.setdefault(key, threading.Lock())
+        with gate:
+            hit, value = self._fresh(key)  # computed while this thread waited
+            if hit:
+                return value
+            started = time.monotonic()
+            value = compute()
+            with self._lock:
+                if len(self._entries) >= self.size:
+                    oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                    del self._entries[oldest]
+                self._entries[key] = (started, value)
+                self._computing.pop(key, None)
         return value
 
     def clear(self) -> None:

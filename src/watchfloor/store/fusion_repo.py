@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from watchfloor.errors import ConfigError, NotFoundError
@@ -228,17 +228,43 @@ def _mark_reposts(session: Session) -> tuple[int, int]:
     if not new_ids:
         return 0, 0
     signatures: dict[str, tuple[int, ...]] = {}
+    new_bands: list[dict[str, str]] = []
+    hashes: list[dict[str, Any]] = []
     for chunk in _chunks(new_ids):
-        for doc in session.scalars(select(db.Document).where(db.Document.id.in_(chunk))):
-            if doc.minhash:
-                signatures[doc.id] = tuple(int(v) for v in doc.minhash)
+        for doc_id, text, minhash in session.execute(
+            select(db.Document.id, db.Document.text, db.Document.minhash).where(db.Document.id.in_(chunk))
+        ):
+            if minhash:
+                signatures[doc_id] = tuple(int(v) for v in minhash)
                 continue
-            fp = fingerprint(doc.text)
-            doc.minhash = list(fp.signature)
-            signatures[doc.id] = fp.signature
-            session.execute(insert(db.DocumentBand), [{"document_id": doc.id, "band": band} for band in fp.bands])
-    session.flush()
-    # Near-duplicate pairs: documents sharing a band whose estimated similarity reaches NEAR_DUPLICATE.
+            fp = fingerprint(text)
+            signatures[doc_id] = fp.signature
+            hashes.append({"id": doc_id, "minhash": list(fp.signature)})
+            new_bands.extend({"document_id": doc_id, "band": band} for band in fp.bands)
+    for rows in _chunks(hashes):
+        session.execute(update(db.Document), list(rows))
+    for rows in _chunks(new_bands):
+        session.execute(insert(db.DocumentBand), list(rows))
+    # Candidate pairs: documents sharing an LSH band with a new one (one indexed query per chunk of bands).
+    wanted: dict[str, set[str]] = {}
+    for doc_id in new_ids:
+        for band in band_keys(signatures[doc_id]):
+            wanted.setdefault(band, set()).add(doc_id)
+    pairs: set[tuple[str, str]] = set()
+    for chunk in _chunks(sorted(wanted)):
+        for band, other in session.execute(
+            select(db.DocumentBand.band, db.DocumentBand.document_id).where(db.DocumentBand.band.in_(chunk))
+        ):
+            for doc_id in wanted[band]:
+                if other != doc_id:
+                    pairs.add((min(doc_id, other), max(doc_id, other)))
+    missing = sorted({d for pair in pairs for d in pair} - set(signatures))
+    for chunk in _chunks(missing):
+        for doc_id, minhash in session.execute(
+            select(db.Document.id, db.Document.minhash).where(db.Document.id.in_(chunk))
+        ):
+            if minhash:
+                signatures[doc_id] = tuple(int(v) for v in minhash)
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -248,31 +274,15 @@ def _mark_reposts(session: Session) -> tuple[int, int]:
         return x
 
     touched: set[str] = set()
-    for doc_id in new_ids:
-        bands = list(band_keys(signatures[doc_id]))
-        others = set(
-            session.scalars(
-                select(db.DocumentBand.document_id).where(
-                    db.DocumentBand.band.in_(bands), db.DocumentBand.document_id != doc_id
-                )
-            )
-        )
-        if not others:
+    for a, b in sorted(pairs):
+        if a not in signatures or b not in signatures:
             continue
-        mine = Fingerprint(signatures[doc_id], ())
-        for other in sorted(others):
-            if other not in signatures:
-                stored = session.scalar(select(db.Document.minhash).where(db.Document.id == other))
-                if not stored:
-                    continue
-                signatures[other] = tuple(int(v) for v in stored)
-            if mine.similarity(Fingerprint(signatures[other], ())) >= NEAR_DUPLICATE:
-                parent[find(doc_id)] = find(other)
-                touched.update((doc_id, other))
-    marked = 0
-    if touched:
-        marked = _assign_canonical(session, touched, find)
-    session.execute(insert(fdb.FusionDocument), [{"document_id": d} for d in new_ids])
+        if Fingerprint(signatures[a], ()).similarity(Fingerprint(signatures[b], ())) >= NEAR_DUPLICATE:
+            parent[find(a)] = find(b)
+            touched.update((a, b))
+    marked = _assign_canonical(session, touched, find) if touched else 0
+    for chunk in _chunks(new_ids):
+        session.execute(insert(fdb.FusionDocument), [{"document_id": d} for d in chunk])
     return len(new_ids), marked
 
 
@@ -345,8 +355,8 @@ def _run(session: Session, *, config: FusionConfig, table: GradeTable, rebuild: 
     new_ids = sorted(set(session.scalars(select(db.Event.id))) - set(member_of))
     if not new_ids:
         return report
-    existing = load_candidates(session, sorted(member_of))
     new = sorted(load_candidates(session, new_ids), key=lambda c: c.sort_key())
+    existing = load_candidates(session, _nearby_members(session, new, member_of, slack=config.day_tolerance))
     cannot_link = {
         (min(a, b), max(a, b))
         for a, b in session.execute(select(fdb.FusionCannotLink.event_a, fdb.FusionCannotLink.event_b)).tuples()
@@ -367,73 +377,104 @@ def _run(session: Session, *, config: FusionConfig, table: GradeTable, rebuild: 
         index.add(key, candidate)
         placements.append((candidate, key, score, evidence))
     report.candidates = len(new)
-    # Write: new fused events first (provisional keys -> ids), then members, then derived fields.
+    # Write: new fused events (provisional keys -> ids), members, then the derived fields of touched events.
+    by_key = {key: cluster.members for key, cluster in index.clusters.items()}
+    new_keys = sorted({k for _c, k, _s, _e in placements if k < 0}, reverse=True)
     ids: dict[int, int] = {}
-    for key in sorted({k for _c, k, _s, _e in placements if k < 0}, reverse=True):
-        row = fdb.FusedEvent(
-            type="attack", reliability="F", credibility=6, independent_sources=0, documents=0, fields={}
-        )
-        session.add(row)
-        session.flush()
-        ids[key] = row.id
-    touched: set[int] = set()
-    members = []
-    for candidate, key, score, evidence in placements:
-        fused_id = ids.get(key, key)
-        touched.add(fused_id)
-        members.append(
-            {
-                "fused_event_id": fused_id,
-                "event_id": candidate.event_id,
-                "document_id": candidate.document_id,
-                "reason": "fused" if evidence else "seed",
-                "score": score,
-                "evidence": evidence,
-            }
-        )
+    for chunk in _chunks(new_keys):
+        rows = [_fused_values(by_key[key], table=table) for key in chunk]
+        returned = session.execute(
+            insert(fdb.FusedEvent).returning(fdb.FusedEvent.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        ids.update(zip(chunk, returned, strict=True))
+    members = [
+        {
+            "fused_event_id": ids.get(key, key),
+            "event_id": candidate.event_id,
+            "document_id": candidate.document_id,
+            "reason": "fused" if evidence else "seed",
+            "score": score,
+            "evidence": evidence,
+        }
+        for candidate, key, score, evidence in placements
+    ]
     for chunk in _chunks(members):
         session.execute(insert(fdb.FusedMember), list(chunk))
-    by_key: dict[int, list[Candidate]] = {}
-    for key, cluster in index.clusters.items():
-        by_key[ids.get(key, key)] = cluster.members
-    for fused_id in sorted(touched):
-        _update_fused(session, fused_id, by_key[fused_id], table=table)
-    report.fused_events = len(touched)
+    grown = sorted({key for _c, key, _s, _e in placements if key > 0})
+    for chunk in _chunks(grown):
+        session.execute(
+            update(fdb.FusedEvent), [{"id": key, **_fused_values(by_key[key], table=table)} for key in chunk]
+        )
+    report.fused_events = len(new_keys) + len(grown)
     return report
 
 
-def _update_fused(session: Session, fused_id: int, members: Sequence[Candidate], *, table: GradeTable) -> None:
+def _fused_values(members: Sequence[Candidate], *, table: GradeTable) -> dict[str, Any]:
+    """Column values of a fused event derived from its members."""
     from watchfloor.resolve.fusion import derive_fields
 
-    row = session.get(fdb.FusedEvent, fused_id)
-    if row is None:  # pragma: no cover - written in this transaction
-        raise NotFoundError(f"fused event {fused_id}: not found")
-    if not members:
-        session.delete(row)
-        return
     fields = derive_fields(members, table=table)
-    row.type = fields.type
-    row.date_value, row.date_precision = fields.date_value, fields.date_precision
-    row.date_start, row.date_end = fields.date_start, fields.date_end
-    row.place_id, row.country, row.admin1 = fields.place_id, fields.country, fields.admin1
-    for name in ("killed", "injured"):
-        figure = fields.figures.get(name)
-        setattr(row, f"{name}_low", figure.low if figure else None)
-        setattr(row, f"{name}_best", figure.best if figure else None)
-        setattr(row, f"{name}_high", figure.high if figure else None)
-    row.reliability, row.credibility = fields.reliability, fields.credibility
-    row.independent_sources, row.documents = fields.independent_sources, fields.documents
-    row.fields = {
-        "actors": {role: list(ids) for role, ids in fields.actors.items()},
-        "figures": {
-            name: [
-                {"event": c.event_id, "document": c.document_id, "outlet": c.outlet, "low": c.low, "high": c.high}
-                for c in figure.claims
-            ]
-            for name, figure in fields.figures.items()
+    values: dict[str, Any] = {
+        "type": fields.type,
+        "date_value": fields.date_value,
+        "date_precision": fields.date_precision,
+        "date_start": fields.date_start,
+        "date_end": fields.date_end,
+        "place_id": fields.place_id,
+        "country": fields.country,
+        "admin1": fields.admin1,
+        "reliability": fields.reliability,
+        "credibility": fields.credibility,
+        "independent_sources": fields.independent_sources,
+        "documents": fields.documents,
+        "updated_at": dt.datetime.now(dt.UTC),
+        "fields": {
+            "actors": {role: list(ids) for role, ids in fields.actors.items()},
+            "figures": {
+                name: [
+                    {"event": c.event_id, "document": c.document_id, "outlet": c.outlet, "low": c.low, "high": c.high}
+                    for c in figure.claims
+                ]
+                for name, figure in fields.figures.items()
+            },
         },
     }
-    row.updated_at = dt.datetime.now(dt.UTC)
+    for name in ("killed", "injured"):
+        figure = fields.figures.get(name)
+        values[f"{name}_low"] = figure.low if figure else None
+        values[f"{name}_best"] = figure.best if figure else None
+        values[f"{name}_high"] = figure.high if figure else None
+    return values
+
+
+def _nearby_members(session: Session, new: Sequence[Candidate], member_of: dict[int, int], *, slack: int) -> list[int]:
+    """Events of the fused events a new candidate could join: those with a member dated within the new
+    candidates' date range (or undated); everything when a new candidate is undated (it is matched by area)."""
+    if not member_of:
+        return []
+    if any(c.date_start is None for c in new):
+        return sorted(member_of)
+    low = min(c.date_start for c in new if c.date_start is not None) - dt.timedelta(days=slack)
+    high = max((c.date_end or c.date_start) for c in new if c.date_start is not None) + dt.timedelta(days=slack)
+    near = set(
+        session.scalars(
+            select(fdb.FusedMember.fused_event_id)
+            .join(db.Event, db.Event.id == fdb.FusedMember.event_id)
+            .where(
+                (db.Event.date_start.is_(None))
+                | ((db.Event.date_start <= high) & (func.coalesce(db.Event.date_end, db.Event.date_start) >= low))
+            )
+            .distinct()
+        )
+    )
+    return sorted(event for event, fused in member_of.items() if fused in near)
+
+
+def _update_fused(session: Session, fused_id: int, members: Sequence[Candidate], *, table: GradeTable) -> None:
+    if not members:
+        session.execute(delete(fdb.FusedEvent).where(fdb.FusedEvent.id == fused_id))
+        return
+    session.execute(update(fdb.FusedEvent), [{"id": fused_id, **_fused_values(members, table=table)}])
 
 
 # -- undo ---------------------------------------------------------------------------

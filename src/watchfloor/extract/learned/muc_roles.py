@@ -16,7 +16,11 @@ Three steps, each small and measurable (``scripts/train_muc4.py`` trains and rep
 3. **Assembly**: strings above a per-role threshold are grouped (token
    containment, acronyms) into entities, and placed in one template per
    predicted incident type (by the nearest trigger of that type when a
-   report has several types).
+   report has several types).  Optional knobs, tuned on the train hold-out with the
+   thresholds: per-role caps on the number of fillers and sharing perpetrators across
+   templates.  An optional separate binary gate (``gate_features``: tense/modality of
+   trigger verbs, date cues, combat/politics cues, lemma bigrams) can replace the
+   type-score gate; on the train hold-out it did not beat it, so the shipped model has none.
 
 Text is lower-cased in the benchmark, so nothing here relies on case.
 """
@@ -29,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -662,6 +667,60 @@ def document_features(doc: Doc) -> list[str]:
     return sorted(feats)
 
 
+#: Words that mark a report about combat, politics or diplomacy rather than a terrorist incident.
+_CONTEXT_CUES: dict[str, frozenset[str]] = {
+    "combat": frozenset(
+        ["clash", "combat", "battle", "offensive", "troop", "battalion", "brigade", "casualty", "skirmish"]
+    ),
+    "talk": frozenset(
+        ["interview", "dialogue", "negotiation", "election", "congress", "statement", "communique", "bill"]
+    ),
+    "report": frozenset(["report", "announce", "confirm", "denounce", "claim", "responsibility"]),
+}
+_PAST_TAGS = frozenset(["VBD", "VBN"])
+
+
+def gate_features(doc: Doc) -> list[str]:
+    """Document features for the incident gate: ``document_features`` plus tense, cue and bigram evidence."""
+    feats = set(document_features(doc))
+    sentences = list(doc.sents)
+    trigger_sentences = 0
+    cue_counts: dict[str, int] = defaultdict(int)
+    for index, sent in enumerate(sentences):
+        has_trigger = False
+        content = [t for t in sent if not (t.is_stop or t.is_punct or t.like_num) and _TOKEN.fullmatch(t.lower_)]
+        for left, right in pairwise(content):
+            feats.add(f"bg={left.lemma_.lower()}_{right.lemma_.lower()}")
+        for token in sent:
+            lemma = token.lemma_.lower()
+            for cue, words in _CONTEXT_CUES.items():
+                if lemma in words:
+                    cue_counts[cue] += 1
+            classes = [cls for cls, words in TRIGGERS.items() if lemma in words]
+            if not classes:
+                continue
+            has_trigger = True
+            if token.pos_ == "VERB":
+                modal = any(c.tag_ == "MD" or c.lower_ in {"to", "will", "would"} for c in token.children)
+                mode = "modal" if modal else ("past" if token.tag_ in _PAST_TAGS else "other")
+                passive = any(c.dep_ in {"auxpass", "nsubjpass"} for c in token.children)
+                for cls in classes:
+                    feats.add(f"tv={cls}|{mode}")
+                    if passive:
+                        feats.add(f"tvp={cls}")
+                    if index < 2:
+                        feats.add(f"ftv={cls}|{mode}")
+            if any(t.ent_type_ in {"DATE", "TIME"} for t in sent):
+                feats.update(f"td={cls}" for cls in classes)
+        if has_trigger:
+            trigger_sentences += 1
+    feats.add(f"tsf={min(10 * trigger_sentences // max(len(sentences), 1), 9)}")
+    feats.add(f"tsn={min(trigger_sentences, 6)}")
+    for cue, n in cue_counts.items():
+        feats.add(f"cue={cue}|{min(n, 4)}")
+    return sorted(feats)
+
+
 # ----------------------------------------------------------------------------- model
 
 
@@ -673,6 +732,7 @@ class Prepared:
     types: list[tuple[str, float]]
     candidates: list[Candidate]
     scores: list[dict[str, float]]
+    gate: float | None = None
 
 
 @dataclass(slots=True)
@@ -685,17 +745,35 @@ class Muc4RoleTagger:
     role_thresholds: dict[str, float] = field(default_factory=lambda: {role: 0.0 for role in ROLES})
     multi_templates: bool = True
     max_per_role: int = 4
+    role_caps: dict[str, int] = field(default_factory=dict)
+    share_perpetrators: bool = False
+    gate_model: MultiPerceptron | None = None
+    gate_threshold: float = 0.0
 
     # -- decisions
+
+    def gate_score(self, doc: Doc) -> float | None:
+        """Log-odds that the report describes an incident (None without a gate model)."""
+        if self.gate_model is None:
+            return None
+        return self.gate_model.scores(gate_features(doc))[0]
 
     def type_scores(self, doc: Doc) -> list[tuple[str, float]]:
         """Every incident type with its score, best first."""
         scores = self.type_model.scores(document_features(doc))
         return sorted(zip(self.type_model.outputs, scores, strict=True), key=lambda x: -x[1])
 
-    def choose_types(self, ranked: Sequence[tuple[str, float]]) -> list[str]:
-        """Incident types to fill (empty when the report describes no incident)."""
-        if not ranked or ranked[0][1] <= self.type_threshold:
+    def choose_types(self, ranked: Sequence[tuple[str, float]], *, gate: float | None = None) -> list[str]:
+        """Incident types to fill (empty when the report describes no incident).
+
+        With a gate score the gate alone decides relevance and the best type is always kept.
+        """
+        if not ranked:
+            return []
+        if gate is not None:
+            if gate <= self.gate_threshold:
+                return []
+        elif ranked[0][1] <= self.type_threshold:
             return []
         chosen = [ranked[0][0]]
         if self.multi_templates:
@@ -713,12 +791,16 @@ class Muc4RoleTagger:
         """Everything the decisions need for one document (scores do not depend on thresholds)."""
         candidates = extract_candidates(doc)
         return Prepared(
-            doc=doc, types=self.type_scores(doc), candidates=candidates, scores=self.role_scores(candidates)
+            doc=doc,
+            types=self.type_scores(doc),
+            candidates=candidates,
+            scores=self.role_scores(candidates),
+            gate=self.gate_score(doc),
         )
 
     def decide(self, prepared: Prepared) -> list[Muc4Template]:
         """Apply the thresholds and assemble templates."""
-        types = self.choose_types(prepared.types)
+        types = self.choose_types(prepared.types, gate=prepared.gate)
         if not types:
             return []
         fillers: dict[str, list[tuple[float, Candidate]]] = {}
@@ -727,8 +809,8 @@ class Muc4RoleTagger:
             chosen = [
                 (s[role], c) for s, c in zip(prepared.scores, prepared.candidates, strict=True) if s[role] > threshold
             ]
-            fillers[role] = _group_entities(chosen)[: self.max_per_role]
-        return _assemble(prepared.doc, types, fillers)
+            fillers[role] = _group_entities(chosen)[: self.role_caps.get(role, self.max_per_role)]
+        return _assemble(prepared.doc, types, fillers, share_perpetrators=self.share_perpetrators)
 
     def predict_doc(self, doc: Doc) -> list[Muc4Template]:
         """Templates for one parsed (lower-cased) document."""
@@ -764,6 +846,10 @@ class Muc4RoleTagger:
             "role_thresholds": self.role_thresholds,
             "multi_templates": self.multi_templates,
             "max_per_role": self.max_per_role,
+            "role_caps": self.role_caps,
+            "share_perpetrators": self.share_perpetrators,
+            "gate_model": self.gate_model.to_json() if self.gate_model is not None else None,
+            "gate_threshold": self.gate_threshold,
         }
 
     @classmethod
@@ -776,6 +862,10 @@ class Muc4RoleTagger:
                 role_thresholds={k: float(v) for k, v in raw["role_thresholds"].items()},
                 multi_templates=bool(raw.get("multi_templates", True)),
                 max_per_role=int(raw.get("max_per_role", 4)),
+                role_caps={k: int(v) for k, v in raw.get("role_caps", {}).items()},
+                share_perpetrators=bool(raw.get("share_perpetrators", False)),
+                gate_model=MultiPerceptron.from_json(raw["gate_model"]) if raw.get("gate_model") else None,
+                gate_threshold=float(raw.get("gate_threshold", 0.0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"malformed {MODEL_NAME} weights: {exc}") from exc
@@ -818,8 +908,14 @@ def _group_entities(chosen: list[tuple[float, Candidate]]) -> list[tuple[float, 
     return groups
 
 
-def _assemble(doc: Doc, types: list[str], fillers: dict[str, list[tuple[float, Candidate]]]) -> list[Muc4Template]:
-    """One template per type; with several types, each filler goes to the type with the nearest trigger."""
+def _assemble(
+    doc: Doc, types: list[str], fillers: dict[str, list[tuple[float, Candidate]]], *, share_perpetrators: bool = False
+) -> list[Muc4Template]:
+    """One template per type; with several types, each filler goes to the type with the nearest trigger.
+
+    With ``share_perpetrators`` the perpetrator fillers go to every template (reports of several
+    incidents by the same group are common).
+    """
     templates = {t: Muc4Template(incident_type=t) for t in types}
     if len(types) == 1:
         for role, chosen in fillers.items():
@@ -832,6 +928,10 @@ def _assemble(doc: Doc, types: list[str], fillers: dict[str, list[tuple[float, C
             if cls in positions:
                 positions[cls].append(index)
     for role, chosen in fillers.items():
+        if share_perpetrators and role in {"PerpInd", "PerpOrg"}:
+            for template in templates.values():
+                template.roles[role] = [Muc4Entity(mentions=(c.text,)) for _, c in chosen]
+            continue
         for _, cand in chosen:
             best = types[0]
             best_distance = 10_000
@@ -867,6 +967,18 @@ def type_example(doc: Doc, document: Muc4Document) -> Example:
     return Example(features=document_features(doc), labels=[t in types for t in INCIDENT_TYPES])
 
 
+def gate_examples(docs: Sequence[Doc], documents: Sequence[Muc4Document]) -> list[Example]:
+    """Per gold document: its gate features labelled with whether it has any template."""
+    return [
+        Example(features=gate_features(doc), labels=[bool(d.templates)]) for doc, d in zip(docs, documents, strict=True)
+    ]
+
+
+def train_gate(examples: Sequence[Example], *, l2: float = 1e-2, min_count: int = 3) -> MultiPerceptron:
+    """The binary incident gate (logistic regression over ``gate_features``)."""
+    return train_logistic(examples, outputs=["incident"], iterations=100, l2=l2, min_count=min_count)
+
+
 def training_examples(docs: Sequence[Doc], documents: Sequence[Muc4Document]) -> list[tuple[Example, list[Example]]]:
     """Per gold document: its incident-type example and its candidate role examples."""
     return [(type_example(doc, d), role_examples(doc, d)) for doc, d in zip(docs, documents, strict=True)]
@@ -877,6 +989,10 @@ def train_tagger(
     *,
     method: str = "logistic",
     relevant_only: bool = True,
+    gate: Sequence[Example] | None = None,
+    gate_l2: float = 1e-2,
+    role_l2: float = 1e-5,
+    role_iterations: int = 300,
 ) -> Muc4RoleTagger:
     """Train both models from ``training_examples`` output (thresholds stay at 0; see ``tune_thresholds``).
 
@@ -890,10 +1006,13 @@ def train_tagger(
         role_model = train_perceptron(role_data, outputs=ROLES, epochs=8)
     elif method == "logistic":
         type_model = train_logistic(type_data, outputs=INCIDENT_TYPES, iterations=100, l2=1e-2, min_count=3)
-        role_model = train_logistic(role_data, outputs=ROLES, iterations=300, learning_rate=0.08, l2=1e-5)
+        role_model = train_logistic(
+            role_data, outputs=ROLES, iterations=role_iterations, learning_rate=0.08, l2=role_l2
+        )
     else:
         raise ConfigError(f"unknown training method {method!r} (logistic or perceptron)")
-    return Muc4RoleTagger(type_model=type_model, role_model=role_model)
+    gate_model = train_gate(gate, l2=gate_l2) if gate else None
+    return Muc4RoleTagger(type_model=type_model, role_model=role_model, gate_model=gate_model)
 
 
 def _evaluate(tagger: Muc4RoleTagger, prepared: Sequence[Prepared], documents: Sequence[Muc4Document]) -> float:
@@ -901,6 +1020,23 @@ def _evaluate(tagger: Muc4RoleTagger, prepared: Sequence[Prepared], documents: S
 
     predictions = {d.docid: tagger.decide(p) for p, d in zip(prepared, documents, strict=True)}
     return score_muc4(predictions, documents).overall.f1
+
+
+def _get_knob(tagger: Muc4RoleTagger, knob: str) -> float:
+    if knob == "gate":
+        return tagger.gate_threshold
+    if knob == "type":
+        return tagger.type_threshold
+    return tagger.role_thresholds[knob]
+
+
+def _set_knob(tagger: Muc4RoleTagger, knob: str, value: float) -> None:
+    if knob == "gate":
+        tagger.gate_threshold = value
+    elif knob == "type":
+        tagger.type_threshold = value
+    else:
+        tagger.role_thresholds[knob] = value
 
 
 def tune_thresholds(
@@ -912,22 +1048,36 @@ def tune_thresholds(
 ) -> float:
     """Coordinate ascent on the type and role thresholds (in place) for overall F1; returns the best F1."""
     grid = [-6.0, -4.0, -3.0, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]
+    gate_grid = [x / 4 for x in range(-12, 13)]
     best = _evaluate(tagger, prepared, documents)
+    first = "gate" if tagger.gate_model is not None else "type"
     for _ in range(rounds):
-        for knob in ("type", *ROLES):
-            for value in grid:
-                old = tagger.type_threshold if knob == "type" else tagger.role_thresholds[knob]
-                if knob == "type":
-                    tagger.type_threshold = value
-                else:
-                    tagger.role_thresholds[knob] = value
+        for knob in (first, *ROLES):
+            for value in gate_grid if knob == "gate" else grid:
+                old = _get_knob(tagger, knob)
+                _set_knob(tagger, knob, value)
                 f1 = _evaluate(tagger, prepared, documents)
                 if f1 > best:
                     best = f1
-                elif knob == "type":
-                    tagger.type_threshold = old
                 else:
-                    tagger.role_thresholds[knob] = old
+                    _set_knob(tagger, knob, old)
+        for role in ROLES:
+            for cap in (1, 2, 3, 4, 6):
+                old_cap = tagger.role_caps.get(role, tagger.max_per_role)
+                tagger.role_caps[role] = cap
+                f1 = _evaluate(tagger, prepared, documents)
+                if f1 > best:
+                    best = f1
+                else:
+                    tagger.role_caps[role] = old_cap
+        for share in (False, True):
+            old_share = tagger.share_perpetrators
+            tagger.share_perpetrators = share
+            f1 = _evaluate(tagger, prepared, documents)
+            if f1 > best:
+                best = f1
+            else:
+                tagger.share_perpetrators = old_share
         for flag in (True, False):
             previous = tagger.multi_templates
             tagger.multi_templates = flag
@@ -937,9 +1087,12 @@ def tune_thresholds(
             else:
                 tagger.multi_templates = previous
     log.info(
-        "tuned thresholds: type %.1f, roles %s, multi %s -> F1 %.2f",
+        "tuned thresholds: gate %.2f, type %.1f, roles %s, caps %s, share %s, multi %s -> F1 %.2f",
+        tagger.gate_threshold,
         tagger.type_threshold,
         tagger.role_thresholds,
+        tagger.role_caps,
+        tagger.share_perpetrators,
         tagger.multi_templates,
         best,
     )

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from watchfloor.serve import queries
 from watchfloor.serve.auth import require_read
 from watchfloor.serve.queries import AggregateCache, GradeCache
-from watchfloor.serve.routes.deps import event_filter, get_aggregates, get_grades, read_session
+from watchfloor.serve.routes.deps import event_filter, get_grades, read_session
 from watchfloor.serve.schemas import (
     DEFAULT_PAGE_SIZE,
     MAX_ID,
@@ -43,6 +47,14 @@ from watchfloor.serve.schemas import (
 router = APIRouter(prefix="/api", dependencies=[Depends(require_read)])
 
 
+async def aggregate(request: Request, key: tuple[Any, ...], compute: Callable[[], bytes]) -> bytes:
+    """A cached aggregation, computed in a thread of its own small pool so lists are not starved by it."""
+    cache: AggregateCache = request.app.state.aggregates
+    limiter: anyio.CapacityLimiter = request.app.state.aggregate_limiter
+    result: bytes = await anyio.to_thread.run_sync(partial(cache.get_or_compute, key, compute), limiter=limiter)
+    return result
+
+
 def _json(model: BaseModel | bytes) -> Response:
     """The model as JSON, serialised once by pydantic (the route's response_model documents it)."""
     body = model if isinstance(model, bytes) else model.model_dump_json().encode("utf-8")
@@ -58,7 +70,6 @@ ShortText = Annotated[str | None, Query(max_length=256, pattern=TEXT_PATTERN)]
 SessionDep = Annotated[Session, Depends(read_session)]
 GradesDep = Annotated[GradeCache, Depends(get_grades)]
 FiltersDep = Annotated[EventFilter, Depends(event_filter)]
-CacheDep = Annotated[AggregateCache, Depends(get_aggregates)]
 
 
 @router.get("/events", response_model=Page[EventOut], tags=["events"])
@@ -87,48 +98,52 @@ def get_event(
 
 
 @router.get("/timeline", response_model=TimelineOut, tags=["aggregations"])
-def timeline(
+async def timeline(
+    request: Request,
     filters: FiltersDep,
     session: SessionDep,
     grades: GradesDep,
-    cache: CacheDep,
     interval: Annotated[Interval, Query()] = "month",
 ) -> Response:
     """Event counts by week, month or year and by type."""
     key = ("timeline", interval, filters.model_dump_json())
-    result = cache.get_or_compute(
-        key, lambda: queries.timeline(session, filters, grades=grades, interval=interval).model_dump_json().encode()
+    result = await aggregate(
+        request,
+        key,
+        lambda: queries.timeline(session, filters, grades=grades, interval=interval).model_dump_json().encode(),
     )
     return _json(result)
 
 
 @router.get("/map", response_model=MapOut, tags=["aggregations"])
-def map_points(
+async def map_points(
+    request: Request,
     filters: FiltersDep,
     session: SessionDep,
     grades: GradesDep,
-    cache: CacheDep,
 ) -> Response:
     """Event counts by geocoded place (the busiest places first)."""
     key = ("map", filters.model_dump_json())
-    result = cache.get_or_compute(
-        key, lambda: queries.map_points(session, filters, grades=grades).model_dump_json().encode()
+    result = await aggregate(
+        request, key, lambda: queries.map_points(session, filters, grades=grades).model_dump_json().encode()
     )
     return _json(result)
 
 
 @router.get("/network", response_model=NetworkOut, tags=["aggregations"])
-def network(
+async def network(
+    request: Request,
     filters: FiltersDep,
     session: SessionDep,
     grades: GradesDep,
-    cache: CacheDep,
     max_nodes: Annotated[int, Query(ge=1, le=queries.NETWORK_MAX_NODES)] = queries.NETWORK_MAX_NODES,
 ) -> Response:
     """Actors of the filtered events with their relations and co-participations."""
     key = ("network", max_nodes, filters.model_dump_json())
-    result = cache.get_or_compute(
-        key, lambda: queries.network(session, filters, grades=grades, max_nodes=max_nodes).model_dump_json().encode()
+    result = await aggregate(
+        request,
+        key,
+        lambda: queries.network(session, filters, grades=grades, max_nodes=max_nodes).model_dump_json().encode(),
     )
     return _json(result)
 

@@ -1,0 +1,101 @@
+"""The Ray engine on a local 2-worker cluster started by the test.
+
+Model-free actors check the failure handling (an exception inside the actor
+fails one input; an actor killed by an input fails that input only and the
+rest lands).  The slow test runs the real pipeline on Ray and on the local
+engine and compares the stores.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine_workers import echo_or_die_batch
+from watchfloor.engines.ray_engine import DIED, RayPlan, run_ray_plan
+from watchfloor.errors import InputError
+from watchfloor.models import Origin, RawInput
+from watchfloor.settings import Settings
+
+ray = pytest.importorskip("ray")
+
+
+def _raw(name: str, body: str = "text") -> RawInput:
+    return RawInput(
+        source=f"/in/{name}", origin=Origin.FILE, data=body.encode(), media_type="text/plain", file_name=name
+    )
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[None]:
+    """A local Ray cluster with 2 CPUs whose workers can import the test helpers (skips if Ray cannot start)."""
+    tests_dir = str(Path(__file__).parent)
+    path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (tests_dir, path) if p)
+    try:
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        except Exception as exc:  # Ray's startup waits are fixed (15-30 s); a very busy machine misses them
+            ray.shutdown()
+            pytest.skip(f"Ray could not start a local cluster here: {exc}")
+        yield
+    finally:
+        ray.shutdown()
+        if path is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = path
+
+
+@pytest.fixture
+def ray_settings() -> Settings:
+    """Two Ray workers, small batches."""
+    return Settings(workers=2, batch_size=2, engine="ray.v1")
+
+
+def test_failures_are_per_input(ray_cluster: None, ray_settings: Settings) -> None:
+    items: list[RawInput | InputError] = [_raw(n) for n in ("a.txt", "boom.txt", "b.txt", "c.txt", "d.txt")]
+    items.append(InputError("/in/bad.txt", "empty file"))
+    outcomes = {o.source: o.problem for o in run_ray_plan(items, ray_settings, plan=RayPlan(echo_or_die_batch))}
+    assert outcomes["/in/bad.txt"] == "empty file"
+    assert outcomes["/in/boom.txt"] == "internal error: ValueError: cannot parse this"
+    assert {outcomes[f"/in/{n}.txt"] for n in "abcd"} == {"size 4"}
+    assert len(outcomes) == 6
+
+
+def test_a_worker_that_dies_fails_only_its_input(ray_cluster: None, ray_settings: Settings) -> None:
+    items: list[RawInput | InputError] = [_raw(n) for n in ("a.txt", "crash.txt", "b.txt", "c.txt")]
+    outcomes = list(run_ray_plan(items, ray_settings, plan=RayPlan(echo_or_die_batch)))
+    problems = {o.source: o.problem for o in outcomes}
+    assert len(outcomes) == 4  # nothing reported twice
+    assert problems["/in/crash.txt"] == DIED
+    assert {problems[f"/in/{n}.txt"] for n in "abc"} == {"size 4"}
+
+
+@pytest.mark.slow
+def test_ray_gives_the_same_store_as_local(ray_cluster: None, tmp_path: Path) -> None:
+    from watchfloor.pipeline import ingest
+    from watchfloor.store.repository import Store
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, town in enumerate(["Gao", "Timbuktu", "Menaka", "Kidal"]):
+        (folder / f"r{i}.txt").write_text(
+            f"Militants attacked an army post in {town}, Mali, on 3 May 2022, killing at least {i + 2} soldiers, "
+            "the army said.\n",
+            encoding="utf-8",
+        )
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    stores = {}
+    for engine in ("local.v1", "ray.v1"):
+        settings = Settings(workers=2, batch_size=2, engine=engine, database_url=f"sqlite:///{tmp_path / engine}.db")
+        with Store.open(settings.database_url) as store:
+            report = ingest([str(folder)], settings=settings, store=store)
+            assert [Path(f.source).name for f in report.failed] == ["empty.txt"]
+            events = sorted((e.type, e.killed) for e in store.list_events(limit=100))
+            stores[engine] = (sorted(d.id for d in store.list_documents()), events)
+    assert stores["local.v1"] == stores["ray.v1"]
+    assert len(stores["ray.v1"][0]) == 4 and len(stores["ray.v1"][1]) >= 4

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from watchfloor.annotate.entities import RE3D_TYPES
 from watchfloor.errors import BenchmarkDataError
 
 if TYPE_CHECKING:
@@ -47,19 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The ten entity types scored on re3d.
-RE3D_TYPES: tuple[str, ...] = (
-    "Person",
-    "Organisation",
-    "Location",
-    "Nationality",
-    "Temporal",
-    "Quantity",
-    "Money",
-    "Weapon",
-    "MilitaryPlatform",
-    "Vehicle",
-)
 
 #: Gold annotations below this confidence are ignored.
 MIN_CONFIDENCE = 0.5

@@ -625,20 +625,7 @@ def _fused_views(session: Session, rows: Sequence[fdb.FusedEvent], *, with_claim
     views = []
     for r in rows:
         place = places.get(r.place_id) if r.place_id is not None else None
-        location = (
-            PlaceRef(
-                name=place.name,
-                admin2=place.admin2,
-                admin1=place.admin1,
-                country=place.country,
-                lat=place.lat,
-                lon=place.lon,
-                precision=place.precision,
-                gazetteer_id=place.gazetteer_id,
-            )
-            if place is not None
-            else None
-        )
+        location = place.as_ref() if place is not None else None
         own = members.get(r.id, [])
         views.append(
             FusedEventView(

@@ -908,20 +908,7 @@ def _event_views(session: Session, rows: list[db.Event]) -> list[EventView]:
     views = []
     for e in rows:
         place = places.get(e.place_id) if e.place_id is not None else None
-        location = (
-            PlaceRef(
-                name=place.name,
-                admin2=place.admin2,
-                admin1=place.admin1,
-                country=place.country,
-                lat=place.lat,
-                lon=place.lon,
-                precision=place.precision,
-                gazetteer_id=place.gazetteer_id,
-            )
-            if place is not None
-            else None
-        )
+        location = place.as_ref() if place is not None else None
         views.append(
             EventView(
                 id=e.id,

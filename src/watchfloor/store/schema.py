@@ -33,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from watchfloor.models import PlaceRef
+
 #: Constraint names the same on every backend (and stable for migrations).
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -192,6 +194,19 @@ class Place(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     precision: Mapped[int | None] = mapped_column(Integer)
     gazetteer_id: Mapped[str | None] = mapped_column(Text)
+
+    def as_ref(self) -> PlaceRef:
+        """The place as the stage model ``PlaceRef``."""
+        return PlaceRef(
+            name=self.name,
+            admin2=self.admin2,
+            admin1=self.admin1,
+            country=self.country,
+            lat=self.lat,
+            lon=self.lon,
+            precision=self.precision,
+            gazetteer_id=self.gazetteer_id,
+        )
 
 
 class Event(Base):

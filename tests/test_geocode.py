@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from watchfloor.errors import KnowledgeBaseError
-from watchfloor.models import Claim, Document, EventRecord, Extraction, Mention, Origin, Span
+from watchfloor.models import (
+    ActorKind,
+    ActorRecord,
+    Claim,
+    Document,
+    EventRecord,
+    Extraction,
+    Mention,
+    Origin,
+    Span,
+)
 from watchfloor.resolve.geocode import (
     PRECISION_COUNTRY_INFERRED,
     PRECISION_NEAR_OR_DISTRICT,
@@ -203,6 +213,19 @@ def test_event_without_place_takes_country_of_its_evidence(geocoder: Geocoder) -
     geocode_extraction(extraction, geocoder=geocoder)
     assert event.location is not None
     assert (event.location.country, event.location.precision) == ("PK", PRECISION_COUNTRY_INFERRED)
+
+
+def test_participating_group_outranks_demonyms_of_its_members(geocoder: Geocoder) -> None:
+    text = ("Fighting went on in Somalia and Kenya. "
+            "The group released a recruitment video showing Yemenis and Sudanese among its fighters.")
+    start = text.index("The group")
+    event = EventRecord(local_id="e1", type="propaganda", participants={"actor": ["a1"]},
+                        claims=[Claim(evidence=Span(start=start, end=len(text), text=text[start:]))])
+    extraction = _extraction(text, [("GPE", "Somalia"), ("GPE", "Kenya"), ("NORP", "Yemenis"),
+                                    ("NORP", "Sudanese")], [event])
+    extraction.actors = [ActorRecord(local_id="a1", name="al-Shabaab", kind=ActorKind.ARMED_GROUP, country="SO")]
+    geocode_extraction(extraction, geocoder=geocoder)
+    assert event.location is not None and event.location.country == "SO"
 
 
 def test_malformed_supplement_names_file_and_line(tmp_path: Path, small_gazetteer: Gazetteer) -> None:

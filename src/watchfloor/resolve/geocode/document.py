@@ -12,9 +12,15 @@ counts 1, a place inside a country counts its candidate's confidence.
   coordinates and no gazetteer id; ``country`` is the document's main
   country when there is one (precision 4), else left empty;
 * no ``place_text`` -> the country the event's own evidence names: place
-  and demonym mentions inside its claims' evidence spans (or, failing
-  that, up to ``LOCAL_WINDOW`` characters before them) when one country
-  clearly leads there; else the document's main country when the document
+  mentions inside its claims' evidence spans when one country clearly
+  leads there; else the home country of the armed groups taking part (from
+  the actor knowledge base) when they agree — not of states, whose forces
+  often act abroad; else place and
+  demonym mentions inside the evidence (or, failing that, up to
+  ``LOCAL_WINDOW`` characters before it) — demonyms come last because they
+  often describe people ("fighters from Russia and Tajikistan in its
+  ranks") rather than where something happened; else the document's main
+  country when the document
   is clearly about one country (it carries at least half the country
   weight and twice the runner-up's); either way precision 4 and no name.
   Otherwise no location.
@@ -25,7 +31,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from watchfloor.models import EventRecord, Extraction, Mention, PlaceRef
+from watchfloor.models import ActorKind, EventRecord, Extraction, Mention, PlaceRef
 from watchfloor.resolve.geocode.gazetteer import ADMIN1, ADMIN2, COUNTRY, POPULATED
 from watchfloor.resolve.geocode.names import name_key
 from watchfloor.resolve.geocode.resolver import PRECISION_COUNTRY_INFERRED, Geocoder, GeoContext
@@ -84,12 +90,29 @@ def event_country(event: EventRecord, extraction: Extraction, *, geocoder: Geoco
     if not spans:
         return None
     inside = [m for m in extraction.mentions if any(s.start <= m.start and m.end <= s.end for s in spans)]
-    found = _leader(_country_weights(inside, geocoder=geocoder, context=context))
+    places_inside = [m for m in inside if m.label in PLACE_LABELS]
+    found = _leader(_country_weights(places_inside, geocoder=geocoder, context=context))
+    if found is None:
+        found = _participants_country(event, extraction)
+    if found is None:
+        found = _leader(_country_weights(inside, geocoder=geocoder, context=context))
     if found is None:
         before = [m for m in extraction.mentions
                   if any(s.start - LOCAL_WINDOW <= m.start < s.start for s in spans) and m not in inside]
         found = _leader(_country_weights(inside + before, geocoder=geocoder, context=context))
     return found
+
+
+def _participants_country(event: EventRecord, extraction: Extraction) -> str | None:
+    """The one home country of the event's participating armed groups, if they agree."""
+    by_id = {actor.local_id: actor for actor in extraction.actors}
+    countries = {
+        actor.country
+        for ids in event.participants.values()
+        for actor in (by_id.get(i) for i in ids)
+        if actor is not None and actor.country and actor.kind == ActorKind.ARMED_GROUP
+    }
+    return countries.pop() if len(countries) == 1 else None
 
 
 def document_context(extraction: Extraction, *, geocoder: Geocoder) -> GeoContext:

@@ -95,7 +95,7 @@ def test_ray_gives_the_same_store_as_local(ray_cluster: None, tmp_path: Path) ->
         with Store.open(settings.database_url) as store:
             report = ingest([str(folder)], settings=settings, store=store)
             assert [Path(f.source).name for f in report.failed] == ["empty.txt"]
-            events = sorted((e.type, e.killed) for e in store.list_events(limit=100))
+            events = sorted(repr((e.type, e.killed)) for e in store.list_events(limit=100))
             stores[engine] = (sorted(d.id for d in store.list_documents()), events)
     assert stores["local.v1"] == stores["ray.v1"]
     assert len(stores["ray.v1"][0]) == 4 and len(stores["ray.v1"][1]) >= 4

@@ -656,7 +656,7 @@ def _initials_fit(acr: str, name: str) -> bool:
 
 
 def _merge_aka(groups: list[_Group], text: str) -> None:
-    """"Nabeel Ahmed (a.k.a. Abu Abdullah)": the second name joins the first's actor."""
+    """"Karim Haddad (a.k.a. Abu Yasir)": the second name joins the first's actor."""
     starts = {c.start: g for g in groups for c in g.cands}
     for grp in list(groups):
         for cand in list(grp.cands):

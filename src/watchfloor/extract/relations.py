@@ -259,7 +259,7 @@ def _surface(mentions: list[_Mention], text: str, offset: int, actors: ActorSet)
                     word = m2.group(1).lower()
                     kind = "affiliate_of" if word in {"branch", "affiliate", "offshoot", "franchise"} else "faction_of"
                     yield _Found(kind, a.actor, b.actor, None, "appositive-faction")
-            # "A, which ..., is the organization's most important branches"
+            # "A, which ... , is the group's strongest branch"
             if ga and gb and _IS_PARENTS.match(gap) and _PARENTS_PART.match(after_b):
                 yield _Found("affiliate_of", a.actor, b.actor, None, "is-parents-branch")
             # "B, led by P"

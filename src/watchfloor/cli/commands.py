@@ -280,7 +280,8 @@ def demo(
         f"{len(report.unchanged)} already present, {len(report.failed)} failed",
         highlight=False,
     )
-    console.print(f"store {settings.database_url}: {_cell(counts)}", highlight=False)
+    summary = ", ".join(f"{value} {name}" for name, value in _to_jsonable(counts).items())
+    console.print(f"store {settings.database_url}: {summary}", highlight=False)
     console.print(f"exports in {out}/", highlight=False)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from watchfloor.models import Extraction, RawInput
+from watchfloor.models import Annotated, Extraction, RawInput
 from watchfloor.settings import Settings
 
 if TYPE_CHECKING:
@@ -67,14 +67,12 @@ def process_input(raw: RawInput, *, settings: Settings, nlp: Language) -> Extrac
     return process_document_text(annotate(document, nlp=nlp), settings=settings)
 
 
-def process_document_text(annotated: object, *, settings: Settings) -> Extraction:
+def process_document_text(annotated: Annotated, *, settings: Settings) -> Extraction:
     """Extract and resolve places for an annotated document."""
     from watchfloor.extract import extract
-    from watchfloor.models import Annotated
     from watchfloor.resolve.geocode import geocode_extraction, get_geocoder
     from watchfloor.resolve.kb import load_actor_kb
 
-    assert isinstance(annotated, Annotated)
     kb = load_actor_kb(extra_files=tuple(settings.actor_kb_files))
     extraction = extract(annotated, settings=settings, kb=kb)
     geocode_extraction(extraction, geocoder=get_geocoder(settings))

@@ -14,7 +14,11 @@ function loadCountries() {
 
 /** A Leaflet map in `container` with the country layer drawn. */
 export async function basemap(container) {
-  const map = L.map(container, { preferCanvas: true, worldCopyJump: true, minZoom: 1, maxZoom: 10, attributionControl: true }).setView([20, 20], 2);
+  const map = L.map(container, {
+    preferCanvas: true, worldCopyJump: true, minZoom: 1, maxZoom: 10, attributionControl: true,
+    // no animations: a page change may remove the map while one would still be running
+    zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false,
+  }).setView([20, 20], 2);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Boundaries: Natural Earth");
   const data = await loadCountries();

@@ -200,6 +200,7 @@ export async function renderEvents(params) {
   });
   let cursor = null;
   let generation = 0;
+  let removed = false; // set when the page is left: late answers must not touch the removed map
 
   async function loadPage(reset) {
     const mine = generation;
@@ -217,6 +218,7 @@ export async function renderEvents(params) {
     keepInHash(state);
     try {
       const [points] = await Promise.all([get("map", pick(state, FILTERS)), loadPage(true)]);
+      if (removed) return;
       markers.clearLayers();
       const max = Math.max(1, ...points.points.map((p) => p.count));
       for (const p of points.points) {
@@ -251,7 +253,7 @@ export async function renderEvents(params) {
 
   more.addEventListener("click", () => loadPage(false).catch((error) => say(error.message)));
   await refresh();
-  return () => map.remove();
+  return () => { removed = true; map.stop(); map.remove(); };
 }
 
 function boundsParam(map) {

@@ -302,13 +302,21 @@ def event_conditions(session: Session, filters: EventFilter, *, grades: GradeCac
 # -- events ------------------------------------------------------------------
 
 
-def _quantity(row: Any, name: str) -> QuantityOut | None:
+def _quantity_dict(row: Any, name: str) -> dict[str, Any] | None:
+    """The ``<name>_value/_qualifier/_high`` columns of an event row, or ``None`` without a value."""
     value = getattr(row, f"{name}_value")
     if value is None:
         return None
-    return QuantityOut.model_construct(
-        value=value, qualifier=getattr(row, f"{name}_qualifier") or "exact", high=getattr(row, f"{name}_high")
-    )
+    return {
+        "value": value,
+        "qualifier": getattr(row, f"{name}_qualifier") or "exact",
+        "high": getattr(row, f"{name}_high"),
+    }
+
+
+def _quantity(row: Any, name: str) -> QuantityOut | None:
+    data = _quantity_dict(row, name)
+    return QuantityOut.model_construct(**data) if data is not None else None
 
 
 _EVENT_COLUMNS = (
@@ -334,17 +342,6 @@ _EVENT_COLUMNS = (
     db.Place.lat,
     db.Place.lon,
 )
-
-
-def _quantity_dict(row: Any, name: str) -> dict[str, Any] | None:
-    value = getattr(row, f"{name}_value")
-    if value is None:
-        return None
-    return {
-        "value": value,
-        "qualifier": getattr(row, f"{name}_qualifier") or "exact",
-        "high": getattr(row, f"{name}_high"),
-    }
 
 
 def _iso(value: dt.date | None) -> str | None:

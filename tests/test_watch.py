@@ -198,3 +198,22 @@ def test_watch_runs_the_full_pipeline(inbox: Path, tmp_path: Path) -> None:
         reports = list(watch_folder(inbox, settings=settings, store=opened, interval=0.05, max_cycles=3))
         assert len(reports) == 1 and len(reports[0].added) == 1, reports
         assert [d.file for d in opened.list_documents()] == ["a.txt"]
+
+
+def test_ingest_watch_is_the_same_loop(inbox: Path, quick_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``watchfloor ingest --watch DIR`` polls the folder like ``watchfloor watch``; other paths are refused."""
+    from watchfloor.cli import app
+
+    (inbox / "a.txt").write_text(REPORT, encoding="utf-8")
+    monkeypatch.setenv("WATCHFLOOR_ENGINE", CLEAN_ONLY)
+    db = inbox.parent / "ingest-watch.db"
+    args = ["ingest", "--watch", str(inbox), "--db", str(db), "--interval", "0.1", "--max-cycles", "3"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "1 added, 0 already present, 0 failed" in result.output
+    with Store.open(f"sqlite:///{db}") as opened:
+        assert [d.file for d in opened.list_documents()] == ["a.txt"]
+
+    refused = CliRunner().invoke(app, ["ingest", "--watch", str(inbox / "a.txt"), "--db", str(db)])
+    assert refused.exit_code != 0
+    assert isinstance(refused.exception, InputError) and "exactly one existing folder" in str(refused.exception)

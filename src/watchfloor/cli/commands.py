@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from watchfloor.errors import InputError
 from watchfloor.settings import Settings
 
 console = Console(soft_wrap=True)
@@ -73,13 +74,33 @@ def ingest(
         str | None,
         typer.Option("--address", help="Ray cluster to use with --engine ray: auto or ray://host:10001."),
     ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep watching the one folder given and ingest files as they arrive.")
+    ] = False,
+    interval: Annotated[float, typer.Option("--interval", min=0.1, help="With --watch: seconds between polls.")] = 2.0,
+    existing: Annotated[
+        bool, typer.Option("--existing/--new-only", help="With --watch: also ingest the files already there.")
+    ] = True,
+    max_cycles: Annotated[
+        int | None, typer.Option("--max-cycles", min=1, help="With --watch: stop after this many polls.")
+    ] = None,
 ) -> None:
-    """Ingest reports into the store. Exit code 2 when any input failed."""
+    """Ingest reports into the store. Exit code 2 when any input failed.
+
+    With ``--watch DIR`` the command keeps polling that folder (as ``watchfloor watch``) until Ctrl-C.
+    """
     from watchfloor.pipeline import ingest as run_ingest
     from watchfloor.store.repository import Store
 
     options = {"workers": workers, "engine": engine, "ray_address": address}
     settings = make_settings(db, **{k: v for k, v in options.items() if v is not None})
+    if watch:
+        from watchfloor.cli.watch import follow_folder
+
+        if len(paths) != 1 or not Path(paths[0]).is_dir():
+            raise InputError(" ".join(paths), "--watch takes exactly one existing folder")
+        follow_folder(Path(paths[0]), settings=settings, interval=interval, existing=existing, max_cycles=max_cycles)
+        return
     total = count_inputs(paths)
     with Store.open(settings.database_url) as store, _progress() as progress:
         task = progress.add_task("ingesting", total=total)

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from watchfloor.cli.commands import DB_OPTION, console, err_console, make_settings
+from watchfloor.settings import Settings
 
 FOLDER_ARGUMENT = typer.Argument(..., help="Folder to watch (subfolders included).")
 INTERVAL_OPTION = typer.Option(2.0, "--interval", min=0.1, help="Seconds between two polls of the folder.")
@@ -29,12 +30,21 @@ def watch_command(
     engine: str | None = ENGINE_OPTION,
     max_cycles: int | None = MAX_CYCLES_OPTION,
 ) -> None:
-    """Watch a folder and ingest each new or changed report once it has finished being written. Ctrl-C stops."""
+    """Watch a folder and ingest each new or changed report once it has finished being written. Ctrl-C stops.
+
+    The same as ``watchfloor ingest --watch FOLDER``.
+    """
+    overrides = {k: v for k, v in {"workers": workers, "engine": engine}.items() if v is not None}
+    follow_folder(
+        folder, settings=make_settings(db, **overrides), interval=interval, existing=existing, max_cycles=max_cycles
+    )
+
+
+def follow_folder(folder: Path, *, settings: Settings, interval: float, existing: bool, max_cycles: int | None) -> None:
+    """Run the folder watch into the settings' store, printing one summary line per poll that found work."""
     from watchfloor.acquire.watch import watch_folder
     from watchfloor.store.repository import Store
 
-    overrides = {k: v for k, v in {"workers": workers, "engine": engine}.items() if v is not None}
-    settings = make_settings(db, **overrides)
     stop = threading.Event()
     err_console.print(f"watching {folder} every {interval:g} s (Ctrl-C to stop)", highlight=False, markup=False)
     with Store.open(settings.database_url) as store:

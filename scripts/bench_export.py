@@ -5,13 +5,21 @@ Usage (from the repository root, venv active)::
     python scripts/bench_export.py                      # 1,000,000 events, every format
     python scripts/bench_export.py --events 100000 --formats acled stix
     python scripts/bench_export.py --db /tmp/big.db --keep   # reuse / keep the filled store
+    python scripts/bench_export.py --events 200000 --fused 3 --formats acled jsonl   # fused exports
+
+``--fused K`` also fills the fusion tables: event ``j`` of ``K`` consecutive
+documents make one fused event (so every event is in a fused event of up to
+``K`` reports); ``--events-mode fused|reported`` overrides the formats'
+default ``--events``.
 
 The store is filled by bulk insert (SQLAlchemy Core ``executemany`` on the
 store's own tables, not the pipeline): documents, actors with aliases and
 merges, places, events with participants, one claim with one cited source per
 event.  Each format is then exported in its own child process, which reports
-its wall time and peak resident memory (``ru_maxrss``); the target is under
-500 MB whatever the number of events.
+its wall time and peak resident memory (``ru_maxrss``, which counts the
+pages of the store file SQLite memory-maps, and ``RssAnon``, the process's
+own memory, sampled every 0.2 s); the target is under 500 MB whatever the
+number of events.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from sqlalchemy import Table, insert
 
 from watchfloor.export import FORMATS
 from watchfloor.store import schema as db
+from watchfloor.store import schema_fusion as fdb
 from watchfloor.store.repository import Store
 
 CHUNK = 10_000
@@ -61,7 +70,7 @@ def _insert(store: Store, table: Table, rows: Iterator[dict[str, Any]]) -> int:
     return count
 
 
-def fill(store: Store, *, events: int, documents: int, actors: int, places: int, seed: int = 7) -> None:
+def fill(store: Store, *, events: int, documents: int, actors: int, places: int, fused: int = 0, seed: int = 7) -> None:
     """Bulk-insert a synthetic knowledge base of ``events`` events."""
     rng = random.Random(seed)
     start = dt.date(2015, 1, 1)
@@ -211,6 +220,8 @@ def fill(store: Store, *, events: int, documents: int, actors: int, places: int,
         db.ClaimSource.__table__,  # type: ignore[arg-type]
         ({"claim_id": i + 1, "outlet": f"Wire {i % 25}", "text": ""} for i in range(0, events, 2)),
     )
+    if fused > 0:
+        fill_fusion(store, events=events, documents=documents, per_doc=per_doc, group=fused)
     relations = min(actors * 2, 2000)
     _insert(
         store,
@@ -228,14 +239,87 @@ def fill(store: Store, *, events: int, documents: int, actors: int, places: int,
     )
 
 
-def child(fmt: str, url: str, out: Path) -> None:
+def fill_fusion(store: Store, *, events: int, documents: int, per_doc: int, group: int) -> None:
+    """Fused events of ``group`` reports each: event ``j`` of documents ``d..d+group-1`` (block-aligned)."""
+
+    def key(i: int) -> int:  # fused event id of event i (1-based ids)
+        doc, local = min(i // per_doc, documents - 1), i % per_doc
+        return (doc // group) * per_doc + local + 1
+
+    ids = sorted({key(i) for i in range(events)})
+    _insert(
+        store,
+        fdb.FusedEvent.__table__,  # type: ignore[arg-type]
+        (
+            {
+                "id": fused_id,
+                "type": TYPES[fused_id % len(TYPES)],
+                "date_value": "2020-01-01",
+                "date_precision": "day",
+                "date_start": dt.date(2020, 1, 1),
+                "date_end": dt.date(2020, 1, 1),
+                "country": COUNTRIES[fused_id % len(COUNTRIES)],
+                "killed_low": 3,
+                "killed_best": 4,
+                "killed_high": 9,
+                "reliability": "C",
+                "credibility": 2,
+                "independent_sources": group,
+                "documents": group,
+                "fields": {"actors": {"perpetrator": [1 + fused_id % 50]}, "figures": {"killed": []}},
+            }
+            for fused_id in ids
+        ),
+    )
+    _insert(
+        store,
+        fdb.FusedMember.__table__,  # type: ignore[arg-type]
+        (
+            {
+                "fused_event_id": key(i),
+                "event_id": i + 1,
+                "document_id": f"bench-{min(i // per_doc, documents - 1):06d}",
+                "reason": "fused",
+                "score": 5.0,
+                "evidence": {},
+            }
+            for i in range(events)
+        ),
+    )
+
+
+def _anon_kib() -> int:
+    """This process's anonymous resident memory (``RssAnon``, KiB; 0 where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def child(fmt: str, url: str, out: Path, events: str | None = None) -> None:
     """Export one format and print a JSON line with the time and peak RSS of this process."""
+    import threading
+
     from watchfloor.export import run_export
 
+    peak_anon = [_anon_kib()]
+    done = threading.Event()
+
+    def sample() -> None:  # RssAnon: the process's own memory, without the store file SQLite maps in
+        while not done.wait(0.2):
+            peak_anon[0] = max(peak_anon[0], _anon_kib())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     began = time.perf_counter()
     with Store.open(url) as store:
-        result = run_export(store, out, format=fmt)
+        result = run_export(store, out, format=fmt, events=events)
     seconds = time.perf_counter() - began
+    done.set()
+    sampler.join()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -243,6 +327,7 @@ def child(fmt: str, url: str, out: Path) -> None:
                 "format": fmt,
                 "seconds": round(seconds, 1),
                 "peak_rss_mb": round(peak_mb, 1),
+                "peak_anon_mb": round(max(peak_anon[0], _anon_kib()) / 1024, 1),
                 "records": result.records,
                 "bytes": out.stat().st_size,
             }
@@ -257,12 +342,14 @@ def main() -> None:
     parser.add_argument("--actors", type=int, default=500)
     parser.add_argument("--places", type=int, default=2_000)
     parser.add_argument("--formats", nargs="*", default=list(FORMATS))
+    parser.add_argument("--fused", type=int, default=0, help="fill fused events of this many reports (0: none)")
+    parser.add_argument("--events-mode", choices=["fused", "reported"], help="--events of every export")
     parser.add_argument("--db", type=Path, help="SQLite file (filled when missing or empty)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--child", nargs=3, metavar=("FORMAT", "URL", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, metavar=("FORMAT", "URL", "OUT", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], Path(args.child[2]))
+        child(args.child[0], args.child[1], Path(args.child[2]), None if args.child[3] == "-" else args.child[3])
         return
     work = Path(tempfile.mkdtemp(prefix="wf-bench-export-"))
     path = args.db or work / "bench.db"
@@ -270,21 +357,32 @@ def main() -> None:
     with Store.open(url) as store:
         if store.counts().events == 0:
             began = time.perf_counter()
-            fill(store, events=args.events, documents=args.documents, actors=args.actors, places=args.places)
+            fill(
+                store,
+                events=args.events,
+                documents=args.documents,
+                actors=args.actors,
+                places=args.places,
+                fused=args.fused,
+            )
             print(f"filled {path} with {args.events:,} events in {time.perf_counter() - began:.1f} s", flush=True)
         else:
             print(f"using {path}: {store.counts()}", flush=True)
     for fmt in args.formats:
         out = work / f"export.{fmt}"
         done = subprocess.run(
-            [sys.executable, __file__, "--child", fmt, url, str(out)], capture_output=True, text=True, check=False
+            [sys.executable, __file__, "--child", fmt, url, str(out), args.events_mode or "-"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             print(f"{fmt}: failed\n{done.stderr[-2000:]}", flush=True)
             continue
         report = json.loads(done.stdout.strip().splitlines()[-1])
         print(
-            f"{fmt:8s} {report['seconds']:8.1f} s  peak RSS {report['peak_rss_mb']:7.1f} MB  "
+            f"{fmt:8s} {report['seconds']:8.1f} s  peak RSS {report['peak_rss_mb']:7.1f} MB "
+            f"(anon {report['peak_anon_mb']:6.1f} MB)  "
             f"{report['records']:>9,} records  {report['bytes'] / 1e6:8.1f} MB",
             flush=True,
         )

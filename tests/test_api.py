@@ -203,6 +203,40 @@ def test_aggregations(client: TestClient) -> None:
     assert facets["countries"] == ["AF", "ML", "SO"]
 
 
+def test_date_windows_keep_every_event_overlapping_them(store: Store) -> None:
+    """A window keeps long events that start well before it, and events with only an end date."""
+    client = TestClient(create_app(Settings(api_token=TOKEN), store=store))
+    types = {e["type"]: e["id"] for e in client.get("/api/events").json()["items"]}
+    window = {"since": "2024-04-01", "until": "2024-06-30"}
+    with store.engine.begin() as conn:  # the abduction (August) now lasts all of 2023 and 2024
+        conn.execute(
+            text("UPDATE events SET date_start = :start, date_end = :end WHERE id = :id"),
+            {"start": "2023-01-01", "end": "2024-12-31", "id": types["abduction"]},
+        )
+    inside = {types["armed_clash"], types["armed_assault"], types["abduction"]}
+    assert set(_ids(client, **window)) == inside
+    assert _ids(client, since="2025-01-01") == []
+    assert client.get("/api/map", params=window).json()["total"] == len(inside)
+    with store.engine.begin() as conn:  # the bombing (March) now has an end date only
+        conn.execute(
+            text("UPDATE events SET date_start = NULL, date_end = :end WHERE id = :id"),
+            {"end": "2024-05-01", "id": types["bombing"]},
+        )
+    assert set(_ids(client, since="2024-04-01")) == inside | {types["bombing"]}
+    assert set(_ids(client, **window)) == inside  # no start date: not known to start before ``until``
+
+
+def test_map_json_matches_its_model(client: TestClient) -> None:
+    points = client.get("/api/map").json()
+    assert points["truncated"] is False
+    assert points["total"] == sum(p["count"] for p in points["points"]) == 4
+    counts = [p["count"] for p in points["points"]]
+    assert counts == sorted(counts, reverse=True)
+    for point in points["points"]:
+        assert set(point) == {"place", "name", "country", "admin1", "lat", "lon", "count"}
+        assert isinstance(point["lat"], float) and isinstance(point["place"], int)
+
+
 # -- writes ------------------------------------------------------------------
 
 
@@ -438,3 +472,31 @@ def test_serve_command_builds_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert result.exit_code == 0, result.output
     assert seen["port"] == 8123 and seen["host"] == "127.0.0.1"
     assert seen["app"].state.settings.api_token == "x"
+
+
+def test_serve_command_with_workers_hands_the_settings_to_each_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import typer
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from watchfloor.cli.serve import serve
+    from watchfloor.serve.app import app_from_environment
+
+    for name in ("WATCHFLOOR_DATABASE_URL", "WATCHFLOOR_API_TOKEN", "WATCHFLOOR_READ_TOKEN_REQUIRED"):
+        monkeypatch.setenv(name, "")  # restored after the test: the command sets them for its workers
+        monkeypatch.delenv(name)
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(app=app, **kwargs))
+    app = typer.Typer()
+    app.command()(serve)
+    db_path = tmp_path / "workers.db"
+    result = CliRunner().invoke(app, ["--db", str(db_path), "--workers", "2", "--api-token", "y"])
+    assert result.exit_code == 0, result.output
+    assert seen["app"] == "watchfloor.serve.app:app_from_environment"
+    assert seen["factory"] is True and seen["workers"] == 2
+    built = app_from_environment()  # what each worker process does
+    assert built.state.settings.api_token == "y"
+    assert built.state.settings.database_url == f"sqlite:///{db_path}"
+    built.state.store.close()

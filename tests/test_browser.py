@@ -13,16 +13,19 @@ playwright package is missing.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from fused_samples import HOSTILE_PUBLISHER, fill_fused
+from fused_samples import HOSTILE_SCRIPT as FUSED_HOSTILE_SCRIPT
 from watchfloor.serve import create_app
 from watchfloor.settings import Settings
 from watchfloor.store import Store
@@ -50,14 +53,13 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The workbench (uvicorn in a thread) over a temp store with the invented reports; yields its base URL."""
+@contextlib.contextmanager
+def _serve(db: Path, fill: Callable[[Store], None]) -> Iterator[str]:
+    """The workbench (uvicorn in a thread) over a temp store filled by ``fill``; yields its base URL."""
     import uvicorn
 
-    db = tmp_path_factory.mktemp("browser") / "wb.db"
     store = Store.open(f"sqlite:///{db}")
-    fill_store(store)
+    fill(store)
     app = create_app(Settings(database_url=f"sqlite:///{db}", api_token=TOKEN), store=store)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -77,6 +79,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(timeout=10)
         sock.close()
         store.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The workbench over a temp store with the invented reports; yields its base URL."""
+    with _serve(tmp_path_factory.mktemp("browser") / "wb.db", fill_store) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def fused_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The workbench over a temp store with the invented reports of one attack by three outlets, fused."""
+    with _serve(tmp_path_factory.mktemp("browser_fused") / "fused.db", fill_fused) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -263,3 +279,51 @@ def test_hostile_report_renders_as_text(page: Page, server: str) -> None:
     page.open("/events?country=ML", wait_for="#event-rows tr")
     assert p.evaluate("window.__pwned") is None
     page.shot("hostile_report")
+
+
+@pytest.fixture
+def fused_page(browser: Any, fused_server: str) -> Iterator[Page]:
+    """A fresh browser context on the fused store's server; fails the test on console errors."""
+    wrapped = Page(browser, fused_server)
+    try:
+        yield wrapped
+    finally:
+        wrapped.context.close()
+    assert wrapped.errors == [], f"console errors: {wrapped.errors}"
+
+
+def test_event_page_shows_its_fused_event(fused_page: Page, fused_server: str) -> None:
+    [fused] = _api(fused_server, "fused-events", min_reports=2)["items"]
+    detail = _api(fused_server, f"fused-events/{fused['id']}")
+    wire, daily, blog = detail["members"]
+    p = fused_page.open(f"/event/{daily['event']}", wait_for="#fused-event #fused-members tbody tr")
+    section = p.locator("#fused-event")
+    assert f"Fused event #{fused['id']}: 3 reports" in section.locator("h2").inner_text()
+    assert "null" not in p.locator("#event-page").inner_text()
+    info = section.locator("dl.fields").inner_text()
+    assert "12 (low 12, high 15)" in info and "B1" in info
+    rows = p.locator("#fused-members tbody tr")
+    assert rows.count() == 3
+    assert [rows.nth(i).get_attribute("data-event") for i in range(3)] == [
+        str(wire["event"]),
+        str(daily["event"]),
+        str(blog["event"]),
+    ]
+    assert "this report" in rows.nth(1).inner_text() and "current" in (rows.nth(1).get_attribute("class") or "")
+    assert "Reuters" in rows.nth(0).inner_text() and "grade B" in rows.nth(0).inner_text()
+    # the blog's outlet name and evidence carry markup: shown as text, nothing executed or loaded
+    hostile = rows.nth(2).inner_text()
+    assert HOSTILE_PUBLISHER in hostile and FUSED_HOSTILE_SCRIPT in hostile
+    assert p.locator("#view script").count() == 0 and p.locator("#view img").count() == 0
+    assert p.evaluate("window.__pwned") is None
+    fused_page.shot("event_fused")
+    # each sibling's evidence opens highlighted in its report
+    rows.nth(0).locator("a", has_text="evidence").click()
+    p.wait_for_selector("#doc-text mark.selected")
+    assert "at least 12 people" in p.locator("#doc-text mark.selected").inner_text()
+    p.go_back()
+    p.wait_for_selector("#fused-members tbody tr")
+    rows.nth(2).locator("a", has_text="event #").click()
+    p.wait_for_function(f"location.hash === '#/event/{blog['event']}'")
+    p.wait_for_selector("#fused-members tbody tr.current")
+    assert "this report" in p.locator("#fused-members tbody tr").nth(2).inner_text()

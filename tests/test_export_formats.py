@@ -19,6 +19,7 @@ from watchfloor.export.acled import COLUMNS as ACLED_COLUMNS
 from watchfloor.export.filters import ExportFilter, make_filter, resolve_actor
 from watchfloor.export.gtd import ATTACK_TYPES, TARGET_TYPES, WEAPON_TYPES
 from watchfloor.export.gtd import COLUMNS as GTD_COLUMNS
+from watchfloor.export.gtd import FUSED_COLUMNS as GTD_FUSED_COLUMNS
 from watchfloor.export.stix import EVENT_EXTENSION_ID, EVENT_TYPE, PROPERTY_EXTENSION_ID
 from watchfloor.store.repository import Store
 
@@ -112,7 +113,10 @@ def test_gtd_only_violent_non_state_events_with_gtd_labels(store: Store, tmp_pat
     path = tmp_path / "gtd.csv"
     result = run_export(store, path, format="gtd")
     rows = _csv(path)
-    assert list(rows[0]) == list(GTD_COLUMNS)
+    assert list(rows[0]) == [*GTD_COLUMNS, *GTD_FUSED_COLUMNS]  # fused by default: wf_ columns appended
+    reported = tmp_path / "gtd-reported.csv"
+    run_export(store, reported, format="gtd", events="reported")
+    assert list(_csv(reported)[0]) == list(GTD_COLUMNS)
     assert (result.records, result.skipped) == (3, 3)  # clash by state forces, arrest, recruitment left out
     by_attack = {r["attacktype1_txt"]: r for r in rows}
     assert set(by_attack) == {"Bombing/Explosion", "Hostage Taking (Kidnapping)", "Armed Assault"}

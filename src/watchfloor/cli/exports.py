@@ -30,6 +30,11 @@ class ExportFormat(enum.StrEnum):
     graphml = "graphml"
 
 
+class EventsMode(enum.StrEnum):
+    fused = "fused"
+    reported = "reported"
+
+
 class ImportFormat(enum.StrEnum):
     acled = "acled"
     stix = "stix"
@@ -43,6 +48,12 @@ _COUNTRY = typer.Option(None, "--country", help="Events in this country (ISO 316
 _ACTOR = typer.Option(None, "--actor", help="Events involving this actor (id, KB id, name or alias).")
 _TYPE = typer.Option(None, "--type", help="Native, export or ACLED event type.")
 _VALIDATE = typer.Option(False, "--validate", help="STIX: parse every object with the stix2 library.")
+_EVENTS = typer.Option(
+    None,
+    "--events",
+    help="fused: one record per real-world (fused) event; reported: one per report's event. "
+    "Default: fused, except stix and graphml (reported).",
+)
 _FILES = typer.Argument(..., help="Files to import.")
 _IMPORT_FORMAT = typer.Option(..., "--format", "-f", help="Input format.")
 
@@ -56,6 +67,7 @@ def export(
     actor: str | None = _ACTOR,
     type_: str | None = _TYPE,
     validate: bool = _VALIDATE,
+    events: EventsMode | None = _EVENTS,
     db: str | None = DB_OPTION,
 ) -> None:
     """Export the knowledge base (json, jsonl, stix, acled, gtd, geojson, graphml)."""
@@ -66,7 +78,14 @@ def export(
     flt = make_filter(since=since, until=until, country=country, actor=actor, type=type_)
     settings = make_settings(db)
     with Store.open(settings.database_url) as store:
-        result = run_export(store, output, format=fmt.value, flt=resolve_actor(store, flt), validate=validate)
+        result = run_export(
+            store,
+            output,
+            format=fmt.value,
+            flt=resolve_actor(store, flt),
+            validate=validate,
+            events=events.value if events is not None else None,
+        )
     extra = f", {result.skipped} skipped" if result.skipped else ""
     summary = f"{fmt.value}: {result.records} records, {result.events} events{extra}"
     console.print(f"wrote {output} ({summary})", highlight=False)

@@ -1,7 +1,8 @@
 """Exports of the knowledge base into the formats the field uses.
 
 ``exporters`` is the registry of export functions by versioned name; each is
-called as ``fn(store, path, flt=ExportFilter(...), validate=False)`` and
+called as ``fn(store, path, flt=ExportFilter(...), validate=False, events="fused")``
+(``events``: ``fused`` or ``reported``, see ``watchfloor.export.fused``) and
 returns an ``ExportResult``.  ``FORMATS`` maps the ``--format`` names of
 ``watchfloor export`` onto registered names.  Modules are imported when an
 export runs, not when this package is imported.
@@ -42,59 +43,86 @@ FORMATS: dict[str, str] = {
 
 
 @exporters.register("json.v1")
-def _json(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
+def _json(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "fused"
+) -> ExportResult:
     from watchfloor.export.json_export import write_json
 
-    return write_json(store, path, flt=flt)
+    return write_json(store, path, flt=flt, events=events)
 
 
 @exporters.register("jsonl.v1")
-def _jsonl(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
+def _jsonl(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "fused"
+) -> ExportResult:
     from watchfloor.export.jsonl_export import write_jsonl
 
-    return write_jsonl(store, path, flt=flt)
+    return write_jsonl(store, path, flt=flt, events=events)
 
 
 @exporters.register("stix.v1")
-def _stix(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
+def _stix(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "reported"
+) -> ExportResult:
     from watchfloor.export.stix import write_stix
 
-    return write_stix(store, path, flt=flt, validate=validate)
+    return write_stix(store, path, flt=flt, validate=validate, events=events)
 
 
 @exporters.register("acled.v1")
-def _acled(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
+def _acled(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "fused"
+) -> ExportResult:
     from watchfloor.export.acled import write_acled
 
-    return write_acled(store, path, flt=flt)
+    return write_acled(store, path, flt=flt, events=events)
 
 
 @exporters.register("gtd.v1")
-def _gtd(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
+def _gtd(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "fused"
+) -> ExportResult:
     from watchfloor.export.gtd import write_gtd
 
-    return write_gtd(store, path, flt=flt)
+    return write_gtd(store, path, flt=flt, events=events)
 
 
 @exporters.register("geojson.v1")
-def _geojson(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
+def _geojson(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "fused"
+) -> ExportResult:
     from watchfloor.export.geo import write_geojson
 
-    return write_geojson(store, path, flt=flt)
+    return write_geojson(store, path, flt=flt, events=events)
 
 
 @exporters.register("graphml.v1")
-def _graphml(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
+def _graphml(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "reported"
+) -> ExportResult:
     from watchfloor.export.graph import write_graphml
 
     return write_graphml(store, path, flt=flt)
 
 
 def run_export(
-    store: Store, path: Path, *, format: str, flt: ExportFilter | None = None, validate: bool = False
+    store: Store,
+    path: Path,
+    *,
+    format: str,
+    flt: ExportFilter | None = None,
+    validate: bool = False,
+    events: str | None = None,
 ) -> ExportResult:
-    """Export ``store`` to ``path`` in ``format`` (a ``FORMATS`` key), events filtered by ``flt``."""
+    """Export ``store`` to ``path`` in ``format`` (a ``FORMATS`` key), events filtered by ``flt``.
+
+    ``events`` is ``fused`` (one record per fused event) or ``reported`` (one
+    per document-level event); None takes the format's default
+    (``watchfloor.export.fused.DEFAULT_EVENTS``).
+    """
+    from watchfloor.export.fused import resolve_mode
+
     name = FORMATS.get(format)
     if name is None:
         raise ConfigError(f"unknown export format {format!r} (known: {', '.join(sorted(FORMATS))})")
-    return exporters.get(name)(store, path, flt=flt, validate=validate)
+    return exporters.get(name)(store, path, flt=flt, validate=validate, events=resolve_mode(format, events))

@@ -239,17 +239,42 @@ def acled_row(ev: ExportEvent, actors: dict[int, ActorView]) -> list[str]:
     ]
 
 
-def write_acled(store: Store, path: Path, *, flt: ExportFilter | None = None) -> ExportResult:
-    """Write the events passing ``flt`` as an ACLED-style CSV (streamed; actors held by id)."""
+def write_acled(store: Store, path: Path, *, flt: ExportFilter | None = None, events: str = "fused") -> ExportResult:
+    """Write the events passing ``flt`` as an ACLED-style CSV (streamed; actors held by id).
+
+    ``events="fused"``: one row per fused event (``watchfloor.export.fused``),
+    ``fatalities`` the best figure, with the fused tags (reports, grade,
+    low / best / high, each member's figure, member keys) and every reporting
+    outlet in ``source``; ``"reported"``:
+    one row per document-level event.
+    """
     flt = flt or ExportFilter()
     actors = load_actors(store)
     result = ExportResult(format="acled", path=str(path))
+    tags_at, source_at = COLUMNS.index("tags"), COLUMNS.index("source")
     with atomic_output(path, newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
-        for ev in iter_export_events(store, flt):
-            writer.writerow(acled_row(ev, actors))
-            result.events += 1
+        if events == "fused":
+            from watchfloor.export.fused import fused_tags, iter_fused_records
+
+            for record in iter_fused_records(store, flt):
+                row = acled_row(record.export_event, actors)
+                extra = fused_tags(record)
+                if extra:
+                    row[tags_at] = "; ".join([row[tags_at], *extra])
+                    names = [n for n in row[source_at].split("; ") if n]
+                    for member in record.members:  # every reporting outlet, after the sources cited
+                        name = " ".join((member.doc.publisher or "").replace(";", ",").split())
+                        if name and name not in names:
+                            names.append(name)
+                    row[source_at] = "; ".join(names)
+                writer.writerow(row)
+                result.events += 1
+        else:
+            for ev in iter_export_events(store, flt):
+                writer.writerow(acled_row(ev, actors))
+                result.events += 1
     result.records = result.events
-    log.info("wrote %s: %d ACLED rows", path, result.records)
+    log.info("wrote %s: %d ACLED rows (%s events)", path, result.records, events)
     return result

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from watchfloor.export.common import ExportResult, country_name
 from watchfloor.export.filters import ExportFilter
 from watchfloor.export.stream import ExportEvent, atomic_output, iter_export_events, load_actors
 from watchfloor.store.repository import Store
 from watchfloor.store.views import ActorView
+
+if TYPE_CHECKING:
+    from watchfloor.export.fused import FusedRecord
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +78,44 @@ def feature(ev: ExportEvent, actors: dict[int, ActorView]) -> dict[str, Any]:
     return {"type": "Feature", "id": ev.key, "geometry": geometry, "properties": properties}
 
 
-def write_geojson(store: Store, path: Path, *, flt: ExportFilter | None = None) -> ExportResult:
-    """Write the events passing ``flt`` as a GeoJSON FeatureCollection (streamed)."""
+def fused_feature(record: FusedRecord, actors: dict[int, ActorView]) -> dict[str, Any]:
+    """The GeoJSON feature of one fused event: the event's feature (``killed``/``injured`` the best figures)
+    plus ``reports``, ``grade``, ``killed_low``/``_best``/``_high`` (and injured), each report's figure
+    (``killed_claims``) and the member keys (``members``, ``; ``-separated)."""
+    from watchfloor.export.fused import figure_claims_text
+
+    item = feature(record.export_event, actors)
+    props = item["properties"]
+    props["reports"] = record.reports
+    props["grade"] = record.grade
+    for name in ("killed", "injured"):
+        figure = getattr(record, name)
+        props[f"{name}_low"] = figure.low if figure else None
+        props[f"{name}_best"] = figure.best if figure else None
+        props[f"{name}_high"] = figure.high if figure else None
+        props[f"{name}_claims"] = (figure_claims_text(figure) or None) if figure else None
+    props["members"] = "; ".join(m.key for m in record.members)
+    return item
+
+
+def write_geojson(store: Store, path: Path, *, flt: ExportFilter | None = None, events: str = "fused") -> ExportResult:
+    """Write the events passing ``flt`` as a GeoJSON FeatureCollection (streamed).
+
+    ``events="fused"``: one feature per fused event (``fused_feature``);
+    ``"reported"``: one per document-level event.
+    """
     flt = flt or ExportFilter()
     actors = load_actors(store)
     result = ExportResult(format="geojson", path=str(path))
+    if events == "fused":
+        from watchfloor.export.fused import iter_fused_records
+
+        items: Iterator[dict[str, Any]] = (fused_feature(r, actors) for r in iter_fused_records(store, flt))
+    else:
+        items = (feature(ev, actors) for ev in iter_export_events(store, flt))
     with atomic_output(path) as out:
         out.write('{"type": "FeatureCollection", "features": [')
-        for ev in iter_export_events(store, flt):
-            item = feature(ev, actors)
+        for item in items:
             out.write(("\n  " if result.records == 0 else ",\n  ") + json.dumps(item, ensure_ascii=False))
             result.records += 1
             result.events += 1

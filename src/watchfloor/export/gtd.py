@@ -47,6 +47,21 @@ COLUMNS: tuple[str, ...] = (
     "scite3",
 )
 
+#: Columns appended by ``--events fused`` (not GTD's): documents reporting the incident, the Admiralty
+#: grade, low / high killed and wounded (``nkill``/``nwound`` hold the best figure) with each report's
+#: figure, and the keys of the member reports.
+FUSED_COLUMNS: tuple[str, ...] = (
+    "wf_reports",
+    "wf_grade",
+    "wf_nkill_low",
+    "wf_nkill_high",
+    "wf_nkill_claims",
+    "wf_nwound_low",
+    "wf_nwound_high",
+    "wf_nwound_claims",
+    "wf_members",
+)
+
 ATTACK_TYPES: tuple[str, ...] = (
     "Assassination",
     "Armed Assault",
@@ -233,20 +248,42 @@ def gtd_row(ev: ExportEvent, actors: dict[int, ActorView]) -> list[str]:
     ]
 
 
-def write_gtd(store: Store, path: Path, *, flt: ExportFilter | None = None) -> ExportResult:
-    """Write the violent events passing ``flt`` as a GTD-style CSV (streamed)."""
+def write_gtd(store: Store, path: Path, *, flt: ExportFilter | None = None, events: str = "fused") -> ExportResult:
+    """Write the violent events passing ``flt`` as a GTD-style CSV (streamed).
+
+    ``events="fused"``: one row per fused event (``nkill``/``nwound`` the best
+    figures; the columns of ``FUSED_COLUMNS`` appended); ``"reported"``: one
+    row per document-level event, GTD columns only.
+    """
     flt = flt or ExportFilter()
     actors = load_actors(store)
     result = ExportResult(format="gtd", path=str(path))
     with atomic_output(path, newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for ev in iter_export_events(store, flt):
-            result.events += 1
-            if not is_incident(ev, actors):
-                result.skipped += 1
-                continue
-            writer.writerow(gtd_row(ev, actors))
-            result.records += 1
+        if events == "fused":
+            from watchfloor.export.fused import figure_claims_text, iter_fused_records
+
+            writer.writerow((*COLUMNS, *FUSED_COLUMNS))
+            for record in iter_fused_records(store, flt):
+                result.events += 1
+                ev = record.export_event
+                if not is_incident(ev, actors):
+                    result.skipped += 1
+                    continue
+                extra = [str(record.reports), record.grade or ""]
+                for figure in (record.killed, record.injured):
+                    extra += [str(figure.low), str(figure.high), figure_claims_text(figure)] if figure else ["", "", ""]
+                extra.append(",".join(m.key for m in record.members))
+                writer.writerow([*gtd_row(ev, actors), *extra])
+                result.records += 1
+        else:
+            writer.writerow(COLUMNS)
+            for ev in iter_export_events(store, flt):
+                result.events += 1
+                if not is_incident(ev, actors):
+                    result.skipped += 1
+                    continue
+                writer.writerow(gtd_row(ev, actors))
+                result.records += 1
     log.info("wrote %s: %d GTD incidents (%d non-GTD events skipped)", path, result.records, result.skipped)
     return result

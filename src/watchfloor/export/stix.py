@@ -32,7 +32,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from watchfloor.errors import WatchfloorError
 from watchfloor.export.common import ExportResult
@@ -55,6 +55,9 @@ from watchfloor.models import PlaceRef, Quantity
 from watchfloor.store.repository import Store
 from watchfloor.store.views import ActorView, RelationView
 
+if TYPE_CHECKING:
+    from watchfloor.export.fused import FusedRecord
+
 log = logging.getLogger(__name__)
 
 #: Namespace of every UUIDv5 watchfloor derives STIX ids from.
@@ -67,7 +70,7 @@ PROPERTY_EXTENSION_ID = "extension-definition--" + str(uuid.uuid5(NAMESPACE, "ex
 WATCHFLOOR_IDENTITY_ID = "identity--" + str(uuid.uuid5(NAMESPACE, "identity:watchfloor"))
 SCHEMA_URL = "https://github.com/watchfloor/watchfloor/blob/main/docs/exports.md"
 QUANTITIES = ("killed", "injured", "arrested", "kidnapped", "count")
-_REFERRING_TYPES = frozenset({"relationship", "report", "extension-definition"})
+_REFERRING_TYPES = frozenset({"relationship", "report", "extension-definition", "grouping"})
 ROLE_RELATIONSHIPS = {"perpetrator": "attributed-to", "target": "targets"}
 
 #: The event properties the new-SDO extension defines (name -> STIX property kind, for docs and parsing).
@@ -524,8 +527,50 @@ def _docs_by_key(store: Store, ids: set[str]) -> Iterator[DocMeta]:
     yield from docs
 
 
-def write_stix(store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False) -> ExportResult:
-    """Write a STIX 2.1 bundle of the events passing ``flt`` (with their actors, places and reports)."""
+def fused_grouping(record: FusedRecord) -> dict[str, Any]:
+    """A ``grouping`` of a fused event's member events (``--events fused``), with the fused fields in the
+    property extension: ``fused_key``, ``reports``, ``grade``, ``reliability``, ``credibility``,
+    ``independent_sources``, ``killed``/``injured`` as ``low``/``best``/``high`` with each report's figure."""
+
+    def figure(value: Any) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        claims = [
+            _compact({"event_ref": stix_id(EVENT_TYPE, c.key), "outlet": c.outlet, "low": c.low, "high": c.high})
+            for c in value.claims
+            if c.key
+        ]
+        return _compact({"low": value.low, "best": value.best, "high": value.high, "claims": claims})
+
+    return _sdo(
+        "grouping",
+        stix_id("grouping", "fused:" + record.key),
+        timestamp(record.doc.published),
+        name="fused event: " + event_name(record.export_event),
+        description=f"{record.reports} report(s) of one event, grade {record.grade}",
+        context="unspecified",
+        object_refs=[stix_id(EVENT_TYPE, m.key) for m in record.members],
+        extensions=_props(
+            fused_key=record.key,
+            reports=record.reports,
+            grade=record.grade,
+            reliability=record.reliability,
+            credibility=record.credibility,
+            independent_sources=record.independent_sources,
+            killed=figure(record.killed),
+            injured=figure(record.injured),
+        ),
+    )
+
+
+def write_stix(
+    store: Store, path: Path, *, flt: ExportFilter | None = None, validate: bool = False, events: str = "reported"
+) -> ExportResult:
+    """Write a STIX 2.1 bundle of the events passing ``flt`` (with their actors, places and reports).
+
+    ``events="fused"`` adds one ``grouping`` per fused event passing ``flt``
+    (``fused_grouping``) after the reports; the document-level events stay.
+    """
     flt = flt or ExportFilter()
     actors = load_actors(store)
     first_seen = actor_first_published(store)
@@ -585,6 +630,12 @@ def write_stix(store: Store, path: Path, *, flt: ExportFilter | None = None, val
             keys = document_event_keys(store, meta.id, flt) if meta.id in event_docs else []
             refs = doc_refs[meta.id] + [stix_id(EVENT_TYPE, key) for key in keys]
             writer.emit(report_object(meta, refs))
+        if events == "fused":
+            from watchfloor.export.fused import iter_fused_records
+
+            for record in iter_fused_records(store, flt):
+                if record.fused:
+                    writer.emit(fused_grouping(record), once=False)
         out.write("\n]}\n" if writer.count else "]}\n")
     result.records = writer.count
     log.info("wrote %s: %d STIX objects, %d events", path, result.records, result.events)

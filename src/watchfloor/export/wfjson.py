@@ -44,20 +44,26 @@ class ExportCounts:
     actors: int = 0
     events: int = 0
     relations: int = 0
+    fused_events: int = 0
 
 
-def write_wfjson(store: Store, out: TextIO | Path) -> ExportCounts:
-    """Write the whole store as ``watchfloor-json/1`` to a text stream or a file path."""
+def write_wfjson(store: Store, out: TextIO | Path, *, fused: bool = False) -> ExportCounts:
+    """Write the whole store as ``watchfloor-json/1`` to a text stream or a file path.
+
+    ``fused`` adds a ``fused_events`` section after ``relations``: one record
+    per fused event (``watchfloor.export.fused.fused_json``), events fusion
+    has not run on as records of their own.
+    """
     if isinstance(out, Path):
-        return _write_file(store, out)
-    return _write_stream(store, out)
+        return _write_file(store, out, fused=fused)
+    return _write_stream(store, out, fused=fused)
 
 
-def _write_file(store: Store, path: Path) -> ExportCounts:
+def _write_file(store: Store, path: Path, *, fused: bool = False) -> ExportCounts:
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            counts = _write_stream(store, stream)
+            counts = _write_stream(store, stream, fused=fused)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -66,13 +72,17 @@ def _write_file(store: Store, path: Path) -> ExportCounts:
     return counts
 
 
-def _write_stream(store: Store, out: TextIO) -> ExportCounts:
+def _write_stream(store: Store, out: TextIO, *, fused: bool = False) -> ExportCounts:
     counts = ExportCounts()
     out.write('{"format": ' + json.dumps(FORMAT))
     counts.documents = _write_section(out, "documents", (document_record(d) for d in store.iter_documents()))
     counts.actors = _write_section(out, "actors", (actor_record(a) for a in store.iter_actors()))
     counts.events = _write_section(out, "events", (event_record(e) for e in store.iter_events()))
     counts.relations = _write_section(out, "relations", (relation_record(r) for r in store.iter_relations()))
+    if fused:
+        from watchfloor.export.fused import fused_json, iter_fused_records
+
+        counts.fused_events = _write_section(out, "fused_events", (fused_json(r) for r in iter_fused_records(store)))
     out.write("\n}\n")
     return counts
 

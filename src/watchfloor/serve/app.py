@@ -9,7 +9,7 @@ logged and answered with a plain 500.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -23,8 +23,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from watchfloor.errors import ConfigError, NotFoundError, StoreError, WatchfloorError
+from watchfloor.serve import fused
 from watchfloor.serve.queries import AggregateCache, GradeCache
 from watchfloor.serve.review import ConflictError
 from watchfloor.serve.routes import read, write
@@ -34,7 +37,7 @@ from watchfloor.store import Store
 log = logging.getLogger(__name__)
 
 #: Concurrent database-bound requests, and aggregations on their own threads: together at most
-#: SQLAlchemy's default pool (5 + 10 overflow connections), so a busy moment queues instead of failing.
+#: the store's pooled connections (``watchfloor.store.engine.POOL_SIZE``), so a busy moment queues instead of failing.
 MAX_DB_THREADS = 11
 MAX_AGGREGATE_THREADS = 3
 
@@ -92,9 +95,37 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": problems}, status_code=422)
 
 
+class SecurityHeaders:
+    """Adds nosniff, no-referrer and (except on ``/docs``) the UI's CSP to every HTTP answer.
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` would run each
+    request through an extra task and stream, a measurable cost on the hot list routes.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with_csp = not str(scope.get("path", "")).startswith("/docs")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                if with_csp:
+                    headers.setdefault("Content-Security-Policy", CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """The workbench app over ``store`` (opened from ``settings.database_url`` when not given)."""
-    opened = store if store is not None else Store.open(settings.database_url)
+    opened = store if store is not None else Store.open(settings.database_url, read_tuned=True)
     owns_store = store is None
 
     @asynccontextmanager
@@ -125,18 +156,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(read.router)
+    app.include_router(fused.router)
     app.include_router(write.router)
     folder = static_dir()
     app.mount("/static", StaticFiles(directory=folder), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if not request.url.path.startswith("/docs"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
@@ -153,3 +178,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         )
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the ``WATCHFLOOR_*`` settings (the factory of ``watchfloor serve --workers N``'s processes)."""
+    return create_app(Settings())

@@ -13,13 +13,35 @@ import binascii
 import datetime as dt
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, and_, cast, column, exists, false, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    exists,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from watchfloor.errors import ConfigError, NotFoundError
@@ -38,7 +60,6 @@ from watchfloor.serve.schemas import (
     Grade,
     Interval,
     MapOut,
-    MapPoint,
     MergeOut,
     NetworkEdge,
     NetworkNode,
@@ -163,7 +184,8 @@ class AggregateCache:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _computing: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
 
-    def _fresh(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
+    def lookup(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
+        """(True, the cached answer) for a fresh entry of ``key``, else (False, None)."""
         with self._lock:
             found = self._entries.get(key)
             if found is not None and time.monotonic() - found[0] < self.ttl:
@@ -172,24 +194,29 @@ class AggregateCache:
 
     def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """The cached answer for ``key``, or ``compute()``; concurrent askers of one key wait for one computation."""
-        hit, value = self._fresh(key)
+        hit, value = self.lookup(key)
         if hit:
             return value
         with self._lock:
             gate = self._computing.setdefault(key, threading.Lock())
         with gate:
-            hit, value = self._fresh(key)  # computed while this thread waited
+            hit, value = self.lookup(key)  # computed while this thread waited
             if hit:
                 return value
             started = time.monotonic()
             value = compute()
+            self.store(key, value, computed_at=started)
             with self._lock:
-                if len(self._entries) >= self.size:
-                    oldest = min(self._entries, key=lambda k: self._entries[k][0])
-                    del self._entries[oldest]
-                self._entries[key] = (started, value)
                 self._computing.pop(key, None)
         return value
+
+    def store(self, key: tuple[Any, ...], value: Any, *, computed_at: float) -> None:
+        """Keep ``value`` as the answer for ``key`` (computed at ``computed_at``, a ``time.monotonic()``)."""
+        with self._lock:
+            if key not in self._entries and len(self._entries) >= self.size:
+                oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                del self._entries[oldest]
+            self._entries[key] = (computed_at, value)
 
     def clear(self) -> None:
         with self._lock:
@@ -239,17 +266,62 @@ def _text_match_documents(session: Session, q: str) -> Any:
     return select(db.Document.id).where(body.op("@@")(tsq))
 
 
+def _span_days(session: Session) -> Any:
+    """``date_end - date_start`` in days, as indexed by ``ix_events_date_span`` (migration 0004)."""
+    if _dialect(session) == "sqlite":
+        return func.julianday(db.Event.date_end) - func.julianday(db.Event.date_start)
+    return db.Event.date_end - db.Event.date_start
+
+
+def longest_span(session: Session) -> int | None:
+    """Days between the start and end of the longest-lasting event; ``None`` when some event has no start.
+
+    Two index look-ups (the span expression index, and ``date_start IS NULL``
+    in ``ix_events_dates_place``), so asking on every filtered request is cheap.
+    """
+    span = _span_days(session)
+    open_start = (
+        select(db.Event.id)
+        .where(db.Event.date_start.is_(None), db.Event.date_end.is_not(None))
+        .limit(1)
+        .scalar_subquery()
+    )
+    longest = select(span).where(span.is_not(None)).order_by(span.desc()).limit(1).scalar_subquery()
+    found = session.connection().execute(select(open_start.label("open_start"), longest.label("longest"))).one()
+    if found.open_start is not None:
+        return None
+    return math.ceil(float(found.longest)) if found.longest is not None else 0
+
+
+def _date_conditions(session: Session, since: dt.date | None, until: dt.date | None) -> list[ColumnElement[bool]]:
+    """Events overlapping ``since`` .. ``until``.
+
+    ``date_end >= since`` and ``date_start <= until`` select the overlap, but
+    neither narrows an index range by much; ``date_start >= since - longest
+    span`` (true of every overlapping event) does, so a window becomes a range
+    scan of the date indexes.
+    """
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(db.Event.date_end >= since)
+        span = longest_span(session)
+        if span is not None and span < (since - dt.date.min).days:  # (else no lower bound before year 1)
+            where.append(db.Event.date_start >= since - dt.timedelta(days=span))
+    if until is not None:
+        where.append(db.Event.date_start <= until)
+    return where
+
+
+def _not_merged_away() -> ColumnElement[bool]:
+    """Leaves out events folded into another by a live merge (one subquery, evaluated once)."""
+    return db.Event.id.not_in(select(EventMerge.merged_event_id).where(EventMerge.undone.is_(False)))
+
+
 def event_conditions(session: Session, filters: EventFilter, *, grades: GradeCache) -> list[ColumnElement[bool]]:
     """WHERE clauses on ``events`` for ``filters`` (merged-away events always left out)."""
     f = filters
-    where: list[ColumnElement[bool]] = []
-    hidden = hidden_events(session)
-    if hidden:
-        where.append(db.Event.id.not_in(hidden))
-    if f.since is not None:
-        where.append(db.Event.date_end >= f.since)
-    if f.until is not None:
-        where.append(db.Event.date_start <= f.until)
+    where: list[ColumnElement[bool]] = [_not_merged_away()]
+    where.extend(_date_conditions(session, f.since, f.until))
     if f.country:
         where.append(db.Event.country == f.country.upper())
     if f.admin1:
@@ -398,12 +470,172 @@ def _event_select() -> Any:
     return select(*_EVENT_COLUMNS).outerjoin(db.Place, db.Place.id == db.Event.place_id)
 
 
+#: The event filters the list's prepared statements take as bound parameters, in a fixed order.
+_BOUND_FILTERS = (
+    "since",
+    "span_start",
+    "until",
+    "country",
+    "admin1",
+    "type",
+    "certainty",
+    "document",
+    "actor",
+    "bbox",
+    "bbox_across",
+)
+
+
+def _bound_filters(session: Session, filters: EventFilter) -> tuple[tuple[str, ...], dict[str, Any]] | None:
+    """(the filters present, their parameter values); ``None`` for full-text and grade filters (built per request)."""
+    f = filters
+    if f.grade is not None or (f.q is not None and f.q.strip()):
+        return None
+    values: dict[str, Any] = {}
+    present: set[str] = set()
+    if f.since is not None:
+        values["since"] = f.since
+        span = longest_span(session)
+        if span is not None and span < (f.since - dt.date.min).days:
+            values["span_start"] = f.since - dt.timedelta(days=span)
+    if f.until is not None:
+        values["until"] = f.until
+    if f.country:
+        values["country"] = f.country.upper()
+    if f.admin1:
+        values["admin1"] = f.admin1
+    if f.type:
+        values["type"] = f.type
+    if f.certainty is not None:
+        values["certainty"] = f.certainty.value
+    if f.document:
+        values["document"] = f.document
+    if f.actor is not None:
+        values["actor"] = f.actor
+    if f.bbox is not None:
+        b = f.bbox
+        present.add("bbox" if b.min_lon <= b.max_lon else "bbox_across")  # across the antimeridian
+        values.update(min_lat=b.min_lat, max_lat=b.max_lat, min_lon=b.min_lon, max_lon=b.max_lon)
+    present.update(values)
+    return tuple(name for name in _BOUND_FILTERS if name in present), values
+
+
+def _bound_conditions(shape: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """``event_conditions`` for the filters in ``shape``, their values left as bound parameters."""
+    e = db.Event
+    where: list[ColumnElement[bool]] = [_not_merged_away()]
+    if "since" in shape:
+        where.append(e.date_end >= bindparam("since", type_=Date))
+    if "span_start" in shape:
+        where.append(e.date_start >= bindparam("span_start", type_=Date))
+    if "until" in shape:
+        where.append(e.date_start <= bindparam("until", type_=Date))
+    for name in ("country", "admin1", "type", "certainty", "document"):
+        if name in shape:
+            where.append(getattr(e, "document_id" if name == "document" else name) == bindparam(name))
+    if "actor" in shape:
+        where.append(
+            e.id.in_(select(db.EventParticipant.event_id).where(db.EventParticipant.actor_id == bindparam("actor")))
+        )
+    if "bbox" in shape or "bbox_across" in shape:
+        p = db.Place
+        min_lon, max_lon = bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)
+        lon = p.lon.between(min_lon, max_lon) if "bbox" in shape else or_(p.lon >= min_lon, p.lon <= max_lon)
+        lat = p.lat.between(bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float))
+        where.append(e.place_id.in_(select(p.id).where(lat, lon)))
+    return where
+
+
+def _quantity_json(dialect: str, name: str) -> Any:
+    value = getattr(db.Event, f"{name}_value")
+    quantity = _json_object(
+        dialect,
+        as_text=False,
+        value=value,
+        qualifier=func.coalesce(getattr(db.Event, f"{name}_qualifier"), literal_column("'exact'")),
+        high=getattr(db.Event, f"{name}_high"),
+    )
+    nested = case((value.is_(None), null()), else_=quantity)
+    return func.json(nested) if dialect == "sqlite" else nested  # json(): nest it as JSON, not as a string
+
+
+def _event_json(dialect: str) -> Any:
+    """A list row as JSON text built by the database, in ``EventOut``'s shape (as ``_event_row``)."""
+    e = db.Event
+    return _json_object(
+        dialect,
+        id=e.id,
+        type=e.type,
+        subtype=e.subtype,
+        date=e.date_value,
+        date_precision=e.date_precision,
+        date_start=e.date_start,
+        date_end=e.date_end,
+        country=e.country,
+        admin1=e.admin1,
+        place=db.Place.name,
+        place_text=e.place_text,
+        lat=db.Place.lat,
+        lon=db.Place.lon,
+        certainty=e.certainty,
+        killed=_quantity_json(dialect, "killed"),
+        injured=_quantity_json(dialect, "injured"),
+        document=e.document_id,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _event_page_statement(dialect: str, shape: tuple[str, ...], *, descending: bool, after: bool) -> Any:
+    """The statement of an event page for one combination of filters (built and compiled once, then reused)."""
+    ids = select(db.Event.id).where(*_bound_conditions(shape))
+    if after:
+        ids = ids.where(db.Event.id < bindparam("after") if descending else db.Event.id > bindparam("after"))
+    key = db.Event.id.desc() if descending else db.Event.id
+    page = ids.order_by(key).limit(bindparam("page_size", type_=Integer)).subquery("page")
+    return (
+        select(db.Event.id, _event_json(dialect).label("row"))
+        .join(page, page.c.id == db.Event.id)
+        .outerjoin(db.Place, db.Place.id == db.Event.place_id)
+        .order_by(key)
+    )
+
+
 def list_events_json(
     session: Session, filters: EventFilter, *, grades: GradeCache, cursor: str | None, limit: int, order: Order = "id"
 ) -> bytes:
-    """One page of events as the JSON of ``Page[EventOut]`` (the API's hot path: no model objects)."""
-    query = _event_select().where(*event_conditions(session, filters, grades=grades))
-    rows, next_cursor = _page(session, query, db.Event.id, cursor=cursor, limit=limit, order=order, kind=int)
+    """One page of events as the JSON of ``Page[EventOut]`` (the API's hot path: no model objects).
+
+    The page's ids are chosen first from the filter indexes alone (a keyset
+    page of ``events.id``); only those rows are then read and joined to their
+    places.  Index-bound filters run a statement prepared once per combination
+    of filters, whose rows come back as JSON text from the database.
+    """
+    descending = order == "-id"
+    bound = _bound_filters(session, filters)
+    if bound is not None:
+        shape, values = bound
+        statement = _event_page_statement(_dialect(session), shape, descending=descending, after=cursor is not None)
+        values["page_size"] = limit + 1
+        if cursor is not None:
+            values["after"] = decode_cursor(cursor, kind=int)
+        found = session.connection().execute(statement, values).all()
+        items = ",".join(str(r.row) for r in found[:limit])
+        after = json.dumps(encode_cursor(found[limit - 1].id) if len(found) > limit else None)
+        return f'{{"items":[{items}],"next_cursor":{after},"limit":{limit}}}'.encode()
+    ids = select(db.Event.id).where(*event_conditions(session, filters, grades=grades))
+    if cursor is not None:
+        last = decode_cursor(cursor, kind=int)
+        ids = ids.where(db.Event.id < last if descending else db.Event.id > last)
+    page_ids = ids.order_by(db.Event.id.desc() if descending else db.Event.id).limit(limit + 1).subquery("page")
+    query = (
+        _event_select()
+        .join(page_ids, page_ids.c.id == db.Event.id)
+        .order_by(db.Event.id.desc() if descending else db.Event.id)
+    )
+    rows = list(session.connection().execute(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].id) if more and rows else None
     page = {"items": [_event_row(r) for r in rows], "next_cursor": next_cursor, "limit": limit}
     return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -890,25 +1122,72 @@ def timeline(session: Session, filters: EventFilter, *, grades: GradeCache, inte
 
 def map_points(session: Session, filters: EventFilter, *, grades: GradeCache, limit: int = MAP_MAX_POINTS) -> MapOut:
     """Event counts by geocoded place (the busiest ``limit`` places)."""
+    return MapOut.model_validate_json(map_points_json(session, filters, grades=grades, limit=limit))
+
+
+def map_points_json(
+    session: Session, filters: EventFilter, *, grades: GradeCache, limit: int = MAP_MAX_POINTS
+) -> bytes:
+    """``map_points`` as the JSON of ``MapOut`` (built from the rows directly: thousands of points, no models)."""
     counts = (
         select(db.Event.place_id.label("place_id"), func.count().label("n"))
         .where(db.Event.place_id.is_not(None), *event_conditions(session, filters, grades=grades))
         .group_by(db.Event.place_id)
         .subquery()
     )
-    query = (
-        select(db.Place.id, db.Place.name, db.Place.country, db.Place.admin1, db.Place.lat, db.Place.lon, counts.c.n)
+    point = _json_object(
+        _dialect(session),
+        place=db.Place.id,
+        name=db.Place.name,
+        country=db.Place.country,
+        admin1=db.Place.admin1,
+        lat=db.Place.lat,
+        lon=db.Place.lon,
+        count=counts.c.n,
+    )
+    busiest = (
+        select(
+            point.label("point"),
+            counts.c.n,
+            func.row_number().over(order_by=(counts.c.n.desc(), db.Place.id)).label("rank"),
+        )
         .join(counts, counts.c.place_id == db.Place.id)
         .where(db.Place.lat.is_not(None), db.Place.lon.is_not(None))
         .order_by(counts.c.n.desc(), db.Place.id)
         .limit(limit + 1)
+        .subquery("busiest")
     )
-    rows = list(session.connection().execute(query))
-    points = [
-        MapPoint(place=r.id, name=r.name, country=r.country, admin1=r.admin1, lat=r.lat, lon=r.lon, count=int(r.n))
-        for r in rows[:limit]
-    ]
-    return MapOut(points=points, total=sum(p.count for p in points), truncated=len(rows) > limit)
+    # One answer row, not one per place: a SQLite row fetched in a thread waits for the GIL each time.
+    shown = busiest.c.rank <= limit
+    if _dialect(session) == "sqlite":  # group_concat keeps the order of its ordered subquery
+        joined = func.group_concat(case((shown, busiest.c.point)), literal_column("','"))
+    else:
+        joined = func.string_agg(
+            case((shown, busiest.c.point)), aggregate_order_by(literal_column("','"), busiest.c.rank)
+        )
+    query = select(
+        joined.label("points"),
+        func.coalesce(func.sum(case((shown, busiest.c.n))), 0).label("total"),
+        func.count().label("places"),
+    )
+    found = session.connection().execute(query).one()
+    truncated = "true" if int(found.places) > limit else "false"
+    return f'{{"points":[{found.points or ""}],"total":{int(found.total)},"truncated":{truncated}}}'.encode()
+
+
+def _json_object(dialect: str, *, as_text: bool = True, **values: Any) -> Any:
+    """A JSON object of ``values`` (key -> column) built by the database: no Python object per row.
+
+    ``as_text`` casts PostgreSQL's ``json`` to text (its driver would parse it
+    into a dict); nested objects stay ``json``.
+    """
+    args: list[Any] = []
+    for key, value in values.items():
+        args.extend((literal_column(f"'{key}'"), value))  # keys are identifiers of this module, never input
+    if dialect == "sqlite":
+        return func.json_object(*args)
+    built = func.json_build_object(*args)
+    return cast(built, Text) if as_text else built
 
 
 def network(

@@ -159,6 +159,7 @@ class EventDetail(EventOut):
     claims: list[ClaimOut] = Field(default_factory=list)
     merged_from: list[int] = Field(default_factory=list)
     merged_into: int | None = None
+    fused_event: int | None = Field(default=None, description="the fused event it belongs to (/api/fused-events)")
 
 
 class ActorOut(BaseModel):

@@ -26,6 +26,16 @@ WRITE_OPTION = "watchfloor_write"
 
 DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_BUSY_TIMEOUT = 10.0
+#: Pooled connections kept open (the API's request and aggregation threads each hold one), and the
+#: extra ones opened (then closed) beyond that in a busy moment.  Reconnecting per request costs a
+#: PostgreSQL backend start, or a cold SQLite page cache.
+POOL_SIZE = 16
+MAX_OVERFLOW = 8
+#: SQLite read tuning for a long-lived reader (the API, ``read_tuned``): pages memory-mapped (shared
+#: through the OS cache) and each connection's cache.  Off elsewhere, so that batch jobs (exports,
+#: ingest) keep a resident size that does not grow with the database file.
+SQLITE_MMAP_BYTES = 1 << 30
+SQLITE_CACHE_KIB = 32_768
 
 
 def parse_url(url: str) -> URL:
@@ -49,12 +59,16 @@ def make_engine(
     *,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    read_tuned: bool = False,
 ) -> Engine:
-    """An engine for ``url`` (``sqlite:///file.db`` or ``postgresql+psycopg://...``)."""
+    """An engine for ``url`` (``sqlite:///file.db`` or ``postgresql+psycopg://...``).
+
+    ``read_tuned`` memory-maps SQLite files and enlarges the page cache (for the API server).
+    """
     parsed = parse_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed, busy_timeout=busy_timeout)
+        return _sqlite_engine(parsed, busy_timeout=busy_timeout, read_tuned=read_tuned)
     if backend == "postgresql":
         if parsed.drivername == "postgresql":  # plain postgresql:// means psycopg 3 here
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -62,16 +76,20 @@ def make_engine(
             parsed,
             connect_args={"connect_timeout": max(1, round(connect_timeout))},
             pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=MAX_OVERFLOW,
         )
     raise StoreError(f"{url}: unsupported database backend {backend!r} (use sqlite or postgresql)")
 
 
-def _sqlite_engine(url: URL, *, busy_timeout: float) -> Engine:
+def _sqlite_engine(url: URL, *, busy_timeout: float, read_tuned: bool) -> Engine:
     kwargs: dict[str, Any] = {"connect_args": {"timeout": busy_timeout}}
     memory = _is_memory(url)
     if memory:
         kwargs["poolclass"] = StaticPool
         kwargs["connect_args"]["check_same_thread"] = False
+    else:
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -87,6 +105,9 @@ def _sqlite_engine(url: URL, *, busy_timeout: float) -> Engine:
                 if mode and str(mode[0]).lower() != "wal":
                     log.warning("%s: could not switch to WAL journaling (mode %s)", url, mode[0])
                 cursor.execute("PRAGMA synchronous = NORMAL")
+                if read_tuned:
+                    cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+                    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         finally:
             cursor.close()
 

@@ -117,14 +117,18 @@ class Store:
     # -- lifecycle ---------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str, *, connect_timeout: float = 3.0, busy_timeout: float = 10.0) -> Store:
+    def open(
+        cls, url: str, *, connect_timeout: float = 3.0, busy_timeout: float = 10.0, read_tuned: bool = False
+    ) -> Store:
         """Open (creating or migrating to the current schema) the store at ``url``.
+
+        ``read_tuned`` sets the engine up for a long-lived reader such as the API (see ``make_engine``).
 
         Raises ``StoreError`` when the database cannot be reached, is locked,
         or carries a schema from a newer watchfloor; nothing is changed then.
         """
         label = parse_url(url).render_as_string(hide_password=True)
-        engine = make_engine(url, connect_timeout=connect_timeout, busy_timeout=busy_timeout)
+        engine = make_engine(url, connect_timeout=connect_timeout, busy_timeout=busy_timeout, read_tuned=read_tuned)
         try:
             upgrade_to_head(engine, label=label)
         except StoreError:

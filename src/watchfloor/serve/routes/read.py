@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from watchfloor.serve import queries
+from watchfloor.serve import fused, queries
 from watchfloor.serve.auth import require_read
 from watchfloor.serve.queries import AggregateCache, GradeCache
 from watchfloor.serve.routes.deps import event_filter, get_grades, read_session
@@ -48,8 +48,14 @@ router = APIRouter(prefix="/api", dependencies=[Depends(require_read)])
 
 
 async def aggregate(request: Request, key: tuple[Any, ...], compute: Callable[[], bytes]) -> bytes:
-    """A cached aggregation, computed in a thread of its own small pool so lists are not starved by it."""
+    """A cached aggregation, computed in a thread of its own small pool so lists are not starved by it.
+
+    A cache hit is answered on the event loop (no thread hand-over).
+    """
     cache: AggregateCache = request.app.state.aggregates
+    hit, cached = cache.lookup(key)
+    if hit:
+        return bytes(cached)
     limiter: anyio.CapacityLimiter = request.app.state.aggregate_limiter
     result: bytes = await anyio.to_thread.run_sync(partial(cache.get_or_compute, key, compute), limiter=limiter)
     return result
@@ -92,8 +98,10 @@ def get_event(
     session: SessionDep,
     grades: GradesDep,
 ) -> Response:
-    """One event with its participants and every claim (evidence span, sources, grade, review)."""
+    """One event with its participants and every claim (evidence span, sources, grade, review), and the fused
+    event it belongs to."""
     result = queries.get_event(session, event_id, grades=grades)
+    result.fused_event = fused.fused_event_of(session, event_id)
     return _json(result)
 
 
@@ -124,9 +132,7 @@ async def map_points(
 ) -> Response:
     """Event counts by geocoded place (the busiest places first)."""
     key = ("map", filters.model_dump_json())
-    result = await aggregate(
-        request, key, lambda: queries.map_points(session, filters, grades=grades).model_dump_json().encode()
-    )
+    result = await aggregate(request, key, lambda: queries.map_points_json(session, filters, grades=grades))
     return _json(result)
 
 

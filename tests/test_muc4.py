@@ -284,6 +284,6 @@ def test_full_dev_evaluation(dev_path: Path, tmp_path: Path) -> None:
 
     score = run_muc4(dev_path, predictions_path=tmp_path / "dev_preds.json", settings=Settings())
     assert score is not None and score.documents == 200
-    # floor set from the train hold-out before scoring dev: hold-out F1 27.0 minus a 2-point margin
-    assert score.overall.f1 > 25.0
+    # floor set from train before scoring dev: out-of-fold (4-fold CV) F1 30.3 minus a 3-point margin
+    assert score.overall.f1 > 27.0
     assert len(json.loads((tmp_path / "dev_preds.json").read_text(encoding="utf-8"))) == 200

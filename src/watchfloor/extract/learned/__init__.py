@@ -21,7 +21,7 @@ role_taggers: Registry[Callable[..., Any]] = Registry("role tagger")
 
 @role_taggers.register("muc4-linear.v1")
 def make_muc4_linear(*, settings: Settings) -> Any:
-    """The averaged-perceptron MUC-4 tagger, bound to the settings' spaCy pipeline."""
+    """The linear MUC-4 tagger (type, sentence-relevance and role models) on the settings' spaCy pipeline."""
     from functools import partial
 
     from watchfloor.annotate import load_pipeline

@@ -27,11 +27,22 @@ from watchfloor.store.repository import Store
 log = logging.getLogger(__name__)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident set size of a process in MB (0.0 if it has gone)."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident set size (or another ``/proc/PID/status`` field in kB) of a process in MB (0.0 if it has gone)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size in MB: pages shared with the parent (forked workers) count in part."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -72,21 +83,28 @@ def main() -> int:
         url = args.db or f"sqlite:///{Path(tmp) / 'mem.db'}"
         run = settings.model_copy(update={"workers": args.workers, "engine": args.engine, "database_url": url})
         start, done = time.perf_counter(), 0
+        print(f"start: driver {rss_mb(os.getpid()):.0f} MB", flush=True)
 
         def sample(_source: str) -> None:
             nonlocal done
             done += 1
             if done % args.every == 0 or done == args.docs:
-                workers = " ".join(f"{rss_mb(c):.0f}" for c in sorted(children(os.getpid())))
+                kids = sorted(children(os.getpid()))
+                workers = " ".join(f"{rss_mb(c):.0f}/{pss_mb(c):.0f}" for c in kids)
                 print(
                     f"docs {done:>7}  {time.perf_counter() - start:8.0f} s  load {load_average():5.1f}  "
-                    f"driver {rss_mb(os.getpid()):6.0f} MB  workers MB [{workers}]",
+                    f"driver {rss_mb(os.getpid()):6.0f} MB  workers RSS/PSS MB [{workers}]",
                     flush=True,
                 )
 
         with Store.open(url) as store:
             report = ingest([str(source)], settings=run, store=store, on_item=sample, fuse_events=not args.no_fuse)
-    print(f"{len(report.added)} added, {len(report.failed)} failed, {time.perf_counter() - start:.0f} s", flush=True)
+    fusion = report.fusion.seconds if report.fusion else 0.0
+    print(
+        f"{len(report.added)} added, {len(report.failed)} failed, {time.perf_counter() - start:.0f} s "
+        f"(fusion {fusion:.0f} s); driver peak RSS {rss_mb(os.getpid(), 'VmHWM'):.0f} MB",
+        flush=True,
+    )
     return 0
 
 

@@ -35,3 +35,23 @@ def _echo_or_raise(raw: RawInput) -> Outcome:
         except ValueError as exc:
             return Outcome(source=raw.source, problem=f"internal error: {type(exc).__name__}: {exc}")
     return echo_or_die(raw)
+
+
+#: The process that ran ``init_mark`` (inherited by forked workers, set in each spawned one).
+initialized_in: int | None = None
+
+
+def init_mark(settings: Settings) -> None:
+    """A pool initializer that records which process ran it."""
+    global initialized_in
+    initialized_in = os.getpid()
+
+
+def report_init(raw: RawInput) -> Outcome:
+    """The process that ran the initializer, and this worker's own process id."""
+    return Outcome(source=raw.source, problem=f"{initialized_in} {os.getpid()}")
+
+
+def broken_loader(settings: Settings) -> Callable[[list[RawInput]], list[Outcome]]:
+    """A Ray actor loader that cannot load its model."""
+    raise ValueError("model files missing")

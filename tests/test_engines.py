@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from engine_workers import echo_or_die, init_nothing
+from engine_workers import echo_or_die, init_mark, init_nothing, report_init
 from watchfloor.engines import get_engine
-from watchfloor.engines.local import PoolPlan, run_pool
+from watchfloor.engines.local import PoolPlan, run_pool, start_method
 from watchfloor.errors import ConfigError, InputError
 from watchfloor.models import Origin, RawInput
 from watchfloor.settings import Settings
@@ -35,12 +36,30 @@ def test_pool_keeps_input_order_and_passes_acquire_errors(pool_settings: Setting
     assert [o.problem for o in outcomes if o.source.startswith("/in/r")] == [f"size {i}" for i in range(6)]
 
 
-def test_a_worker_that_dies_fails_only_its_input(pool_settings: Settings) -> None:
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_a_worker_that_dies_fails_only_its_input(pool_settings: Settings, start: str) -> None:
     items: list[RawInput | InputError] = [_raw("a.txt"), _raw("crash.txt"), _raw("b.txt"), _raw("c.txt")]
     plan = PoolPlan(work=echo_or_die, initializer=init_nothing)
-    outcomes = {o.source: o.problem for o in run_pool(items, pool_settings, plan=plan)}
+    settings = pool_settings.model_copy(update={"worker_start": start})
+    outcomes = {o.source: o.problem for o in run_pool(items, settings, plan=plan)}
     assert outcomes["/in/crash.txt"] == "worker process died while processing this input"
     assert {outcomes[f"/in/{n}.txt"] for n in "abc"} == {"size 4"}
+
+
+def test_forked_workers_inherit_what_the_parent_loaded(pool_settings: Settings) -> None:
+    assert start_method(pool_settings) == "fork"  # auto, on Linux without Ray running
+    plan = PoolPlan(work=report_init, initializer=init_mark)
+    outcomes = list(run_pool([_raw(f"r{i}.txt") for i in range(4)], pool_settings, plan=plan))
+    pairs = [tuple(int(x) for x in (o.problem or "").split()) for o in outcomes]
+    assert all(loaded == os.getpid() and worker != os.getpid() for loaded, worker in pairs)
+
+
+def test_spawned_workers_load_for_themselves(pool_settings: Settings) -> None:
+    settings = pool_settings.model_copy(update={"worker_start": "spawn"})
+    plan = PoolPlan(work=report_init, initializer=init_mark)
+    outcomes = list(run_pool([_raw(f"r{i}.txt") for i in range(4)], settings, plan=plan))
+    pairs = [tuple(int(x) for x in (o.problem or "").split()) for o in outcomes]
+    assert all(loaded == worker != os.getpid() for loaded, worker in pairs)
 
 
 def test_unknown_engine_is_a_config_error() -> None:

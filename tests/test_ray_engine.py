@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from engine_workers import echo_or_die_batch
+from engine_workers import broken_loader, echo_or_die_batch
 from watchfloor.engines.ray_engine import DIED, RayPlan, run_ray_plan
-from watchfloor.errors import InputError
+from watchfloor.errors import ConfigError, InputError
 from watchfloor.models import Origin, RawInput
 from watchfloor.settings import Settings
 
@@ -73,6 +73,12 @@ def test_a_worker_that_dies_fails_only_its_input(ray_cluster: None, ray_settings
     assert len(outcomes) == 4  # nothing reported twice
     assert problems["/in/crash.txt"] == DIED
     assert {problems[f"/in/{n}.txt"] for n in "abc"} == {"size 4"}
+
+
+def test_workers_that_cannot_start_stop_the_run(ray_cluster: None, ray_settings: Settings) -> None:
+    items: list[RawInput | InputError] = [_raw(f"r{i}.txt") for i in range(6)]
+    with pytest.raises(ConfigError, match="cannot start"):
+        list(run_ray_plan(items, ray_settings, plan=RayPlan(broken_loader)))
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from watchfloor.bench.throughput import Run, ThroughputReport, build_corpus, count_words
+from watchfloor.bench.throughput import Clock, Run, ThroughputReport, build_corpus, count_words, descendants
 from watchfloor.cli.commands import count_inputs
 
 
@@ -27,6 +27,45 @@ def test_ratio_and_scaling_figures() -> None:
     assert report.cpu_ratio(1) == 0.8
     assert report.scaling("watchfloor") == 0.8
     assert report.scaling("bare spaCy") is None
+
+
+def test_steady_state_figures_leave_out_the_startup() -> None:
+    report = ThroughputReport(engine="local.v1")
+    report.runs += [
+        Run("bare spaCy", 1, 10, 1000, 10.0, 200.0, steady_words_per_s=200.0, steady_cpu_s=4.0, steady_docs=8),
+        Run("watchfloor", 1, 10, 1000, 20.0, 300.0, steady_words_per_s=150.0, steady_cpu_s=8.0, steady_docs=8),
+        Run("watchfloor", 2, 10, 1000, 12.5, 300.0, steady_words_per_s=240.0),
+    ]
+    assert report.steady_ratio(1) == 0.75
+    assert report.steady_cpu_ratio(1) == 0.5  # 800 words in 8 CPU-s against 800 in 4
+    assert report.steady_scaling("watchfloor") == 0.8
+    assert report.steady_ratio(2) is None
+
+
+def test_clock_counts_documents_after_the_warmup() -> None:
+    clock = Clock(warmup=2)
+    for _ in range(5):
+        clock.tick()
+    clock.stop()
+    assert clock.steady_docs == 3
+    assert clock.warm_at is not None and clock.last >= clock.warm_at >= clock.start
+    assert clock.steady_cpu_s is not None and clock.steady_cpu_s >= 0.0
+    few = Clock(warmup=10)
+    few.tick()
+    assert few.steady_rate(100, 10) is None  # the run ended inside the warm-up
+
+
+def test_descendants_finds_child_processes() -> None:
+    import os
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        assert child.pid in descendants(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_count_inputs_counts_files_and_jsonl_records(tmp_path: Path) -> None:

@@ -4,7 +4,18 @@ The corpus is built from real text: MUC-4 train documents (read at run time
 from the benchmarks folder), repeated to ``docs`` documents, each copy made
 distinct so that it gets its own content hash.  The corpus is written as a
 JSONL file, so the full run includes acquire, clean, annotate, extract,
-geocode and the store writes.
+geocode, the store writes and the cross-document fusion.
+
+Every run is timed whole (words/s over the wall time, model loading
+included) and in its steady state: ``startup_s`` is the time until the first
+``warmup`` documents are out (worker start, model loading, first batches),
+and ``steady_words_per_s`` the rate over the rest, measured the same way for
+bare spaCy and for watchfloor (local engine only: Ray returns results in
+blocks).  The steady state is also measured in CPU time of the whole process
+tree (``steady_words_per_cpu_s``), the figure least distorted by other load
+on a shared machine.  Peak RSS per worker is the largest peak
+resident set (``VmHWM``) among the worker processes, sampled from ``/proc``
+(it counts pages forked workers share with their parent).
 """
 
 from __future__ import annotations
@@ -14,9 +25,13 @@ import logging
 import os
 import resource
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from types import TracebackType
 
 from watchfloor.errors import BenchmarkDataError
 from watchfloor.settings import Settings
@@ -36,6 +51,19 @@ class Run:
     peak_rss_mb: float
     cpu_seconds: float | None = None  # CPU time of this process and its (joined) children; None for Ray
     load: float = 0.0  # 1-minute load average at the end of the run (the machine may be shared)
+    startup_s: float = 0.0  # until the warm-up documents were out (start, model loading, first batches)
+    steady_words_per_s: float | None = None  # after the warm-up documents (None: too few documents)
+    parent_rss_mb: float = 0.0  # peak RSS of the driver process (it holds the models when workers are forked)
+    tail_s: float = 0.0  # after the last document: cross-document fusion, pool shutdown
+    steady_cpu_s: float | None = None  # CPU time of the whole process tree in the steady state
+    steady_docs: int = 0  # documents out in the steady state
+
+    @property
+    def steady_words_per_cpu_s(self) -> float | None:
+        """Steady-state words per CPU-second of the process tree: the figure least distorted by load."""
+        if not self.steady_cpu_s or not self.steady_docs:
+            return None
+        return self.words * self.steady_docs / self.docs / self.steady_cpu_s
 
     @property
     def words_per_s(self) -> float:
@@ -64,6 +92,20 @@ class ThroughputReport:
         bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
         return full.words_per_s / bare.words_per_s if bare and full and bare.words_per_s else None
 
+    def steady_cpu_ratio(self, workers: int) -> float | None:
+        """The steady-state ratio on CPU time (words per CPU-second of all processes)."""
+        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
+        if not (bare and full and bare.steady_words_per_cpu_s and full.steady_words_per_cpu_s):
+            return None
+        return full.steady_words_per_cpu_s / bare.steady_words_per_cpu_s
+
+    def steady_ratio(self, workers: int) -> float | None:
+        """The same ratio in the steady state (after model loading and the first batches)."""
+        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
+        if not (bare and full and bare.steady_words_per_s and full.steady_words_per_s):
+            return None
+        return full.steady_words_per_s / bare.steady_words_per_s
+
     def cpu_ratio(self, workers: int) -> float | None:
         """The same ratio on CPU time (words per CPU-second)."""
         bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
@@ -75,6 +117,171 @@ class ThroughputReport:
         """Scaling efficiency 1 -> 2 workers: speed-up / 2."""
         one, two = self.get(label, 1), self.get(label, 2)
         return two.words_per_s / (2 * one.words_per_s) if one and two and one.words_per_s else None
+
+    def steady_scaling(self, label: str) -> float | None:
+        """Scaling efficiency 1 -> 2 workers in the steady state."""
+        one, two = self.get(label, 1), self.get(label, 2)
+        if not (one and two and one.steady_words_per_s and two.steady_words_per_s):
+            return None
+        return two.steady_words_per_s / (2 * one.steady_words_per_s)
+
+
+class Clock:
+    """Timestamps of documents coming out of a run: startup and steady-state rate.
+
+    ``tick()`` once per document out.  The first ``warmup`` documents count as
+    startup; the steady rate is measured from the ``warmup``-th document to
+    the last, over the documents in between.
+    """
+
+    def __init__(self, *, warmup: int) -> None:
+        self.warmup = max(1, warmup)
+        self.start = time.perf_counter()
+        self.count = 0
+        self.warm_at: float | None = None
+        self.last = self.start
+        self.warm_cpu: float | None = None
+        self.last_cpu: float | None = None
+
+    def tick(self, _item: object = None) -> None:
+        self.count += 1
+        self.last = time.perf_counter()
+        if self.count == self.warmup:
+            self.warm_at = self.last
+            self.warm_cpu = process_tree_cpu()
+
+    def stop(self) -> None:
+        """Call right after the last document is out (before workers are shut down)."""
+        self.last_cpu = process_tree_cpu()
+
+    @property
+    def steady_docs(self) -> int:
+        return max(0, self.count - self.warmup)
+
+    @property
+    def steady_cpu_s(self) -> float | None:
+        if self.warm_cpu is None or self.last_cpu is None or not self.steady_docs:
+            return None
+        return self.last_cpu - self.warm_cpu
+
+    @property
+    def startup_s(self) -> float:
+        return (self.warm_at or self.last) - self.start
+
+    def steady_rate(self, words: int, docs: int) -> float | None:
+        """Words/s after the warm-up (``words`` over ``docs`` documents in all); None if too few."""
+        if self.warm_at is None or self.count <= self.warmup or self.last <= self.warm_at:
+            return None
+        return words * (self.count - self.warmup) / docs / (self.last - self.warm_at)
+
+
+def warmup_docs(docs: int, *, settings: Settings, workers: int) -> int:
+    """Documents counted as startup: two rounds of batches per worker.
+
+    Results come out a batch at a time, so a steady-state window needs several
+    batches after the warm-up: runs shorter than twice the warm-up get no
+    steady-state figures (``Clock.steady_rate`` is then None).
+    """
+    from watchfloor.engines.local import pool_batch_size
+
+    batch = settings.batch_size if workers <= 1 else pool_batch_size(settings)
+    warmup = 2 * workers * batch
+    return warmup if docs >= 2 * warmup else docs
+
+
+def process_tree_cpu() -> float:
+    """CPU seconds of this process, its joined children and its live descendants (read from /proc)."""
+    total = cpu_seconds()
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for pid in descendants(os.getpid()):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _proc_status(pid: int) -> dict[str, str]:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def _kb(value: str | None) -> float:
+    return int(value.split()[0]) / 1024 if value else 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant process of ``pid`` (from /proc; empty where there is no /proc)."""
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = [e for e in Path("/proc").iterdir() if e.name.isdigit()]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+class RssSampler:
+    """Samples the peak RSS of this process's descendants (pool workers, Ray workers) in a thread.
+
+    ``worker_peak_mb`` is the largest peak RSS (``VmHWM``) seen among the
+    descendants whose command line ``is_worker`` accepts (default: all).
+    """
+
+    def __init__(self, *, every: float = 0.5, ray: bool = False) -> None:
+        self.every = every
+        self.ray = ray
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def _is_worker(self, pid: int) -> bool:
+        if not self.ray:
+            return True
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        return b"default_worker.py" in command or command.startswith(b"ray::")
+
+    def sample(self) -> None:
+        for pid in descendants(os.getpid()):
+            if pid in self.peaks or self._is_worker(pid):
+                status = _proc_status(pid)
+                peak = max(_kb(status.get("VmHWM")), _kb(status.get("VmRSS")))
+                if peak:
+                    self.peaks[pid] = max(self.peaks.get(pid, 0.0), peak)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+
+    @property
+    def worker_peak_mb(self) -> float:
+        return max(self.peaks.values(), default=0.0)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.sample()
+        self._stop.set()
+        self._thread.join()
 
 
 def load_muc4_texts(path: Path) -> list[str]:
@@ -128,25 +335,49 @@ def load_average() -> float:
         return 0.0
 
 
+def _self_peak_mb() -> float:
+    return _peak_rss_mb(children=False)
+
+
 def run_bare(corpus: list[str], *, settings: Settings, workers: int) -> Run:
-    """Bare ``nlp.pipe`` of the pinned spaCy model, ``n_process=workers``."""
+    """Bare ``nlp.pipe`` of the pinned spaCy model, ``n_process=workers`` (timed from loading the model)."""
     import spacy
 
-    nlp = spacy.load(settings.spacy_model)
+    words = count_words(corpus)
     start, cpu = time.perf_counter(), cpu_seconds()
-    for _doc in nlp.pipe(corpus, batch_size=settings.batch_size, n_process=workers):
-        pass
+    clock = Clock(warmup=warmup_docs(len(corpus), settings=settings, workers=workers))
+    with RssSampler() as sampler:
+        nlp = spacy.load(settings.spacy_model)
+        for _doc in nlp.pipe(corpus, batch_size=settings.batch_size, n_process=workers):
+            clock.tick()
+            if clock.count == len(corpus):
+                clock.stop()
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
-    rss = _peak_rss_mb(children=workers > 1)
-    return Run("bare spaCy", workers, len(corpus), count_words(corpus), seconds, rss, cpu, load_average())
+    rss = sampler.worker_peak_mb if workers > 1 else _self_peak_mb()
+    return Run(
+        "bare spaCy",
+        workers,
+        len(corpus),
+        words,
+        seconds,
+        rss,
+        cpu,
+        load_average(),
+        startup_s=clock.startup_s,
+        steady_words_per_s=clock.steady_rate(words, len(corpus)),
+        parent_rss_mb=_self_peak_mb(),
+        tail_s=time.perf_counter() - start - (clock.last - clock.start),
+        steady_cpu_s=clock.steady_cpu_s,
+        steady_docs=clock.steady_docs,
+    )
 
 
 def run_full(corpus: list[str], *, settings: Settings, workers: int, engine: str, workdir: Path) -> Run:
-    """The whole pipeline from a JSONL file into a fresh store."""
+    """The whole pipeline from a JSONL file into a fresh store (timed from loading the models)."""
     from watchfloor.pipeline import ingest
     from watchfloor.store.repository import Store
 
-    source = workdir / f"corpus-{workers}.jsonl"
+    source = workdir / f"corpus-{engine}-{workers}.jsonl"
     with source.open("w", encoding="utf-8") as handle:
         for i, text in enumerate(corpus):
             handle.write(json.dumps({"text": text, "title": f"bench {i}"}) + "\n")
@@ -157,27 +388,72 @@ def run_full(corpus: list[str], *, settings: Settings, workers: int, engine: str
     )
     run_settings = settings.model_copy(update={"workers": workers, "engine": engine, "database_url": url})
     words = count_words(corpus)
+    local = engine.startswith("local")
     start, cpu = time.perf_counter(), cpu_seconds()
-    with Store.open(url) as store:
-        report = ingest([str(source)], settings=run_settings, store=store)
+    clock = Clock(warmup=warmup_docs(len(corpus), settings=settings, workers=workers))
+
+    def tick(item: str) -> None:
+        clock.tick()
+        if clock.count == len(corpus):
+            clock.stop()  # the store write of the last document is left out, a negligible part
+
+    with RssSampler(ray=not local) as sampler, Store.open(url) as store:
+        report = ingest([str(source)], settings=run_settings, store=store, on_item=tick)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     if report.failed:
         log.warning("%d documents failed during the benchmark", len(report.failed))
-    local = engine.startswith("local")
-    rss = _peak_rss_mb(children=workers > 1 and local)
-    return Run("watchfloor", workers, len(corpus), words, seconds, rss, cpu if local else None, load_average())
+    rss = sampler.worker_peak_mb if workers > 1 or not local else _self_peak_mb()
+    # Ray hands results back in blocks and its workers are not this process's children: no steady-state window
+    return Run(
+        "watchfloor",
+        workers,
+        len(corpus),
+        words,
+        seconds,
+        rss,
+        cpu if local else None,
+        load_average(),
+        startup_s=clock.startup_s,
+        steady_words_per_s=clock.steady_rate(words, len(corpus)) if local else None,
+        parent_rss_mb=_self_peak_mb(),
+        tail_s=time.perf_counter() - start - (clock.last - clock.start),
+        steady_cpu_s=clock.steady_cpu_s if local else None,
+        steady_docs=clock.steady_docs,
+    )
 
 
 def run_throughput(
-    *, docs: int, settings: Settings, engine: str = "local.v1", workers: int = 1, muc4: Path | None = None
+    *,
+    docs: int,
+    settings: Settings,
+    engine: str = "local.v1",
+    workers: int = 1,
+    muc4: Path | None = None,
+    isolated: bool = True,
 ) -> ThroughputReport:
-    """Bare spaCy and the full pipeline at 1 worker and at ``workers`` (for the scaling figure)."""
+    """Bare spaCy and the full pipeline at 1 worker and at ``workers`` (for the scaling figure).
+
+    With ``isolated`` (the default) every run happens in a fresh process, so
+    each starts cold (no model cached by an earlier run) and its CPU time and
+    memory are its own.
+    """
     texts = load_muc4_texts(muc4 or settings.benchmarks_dir / "muc4" / "train.jsonl")
     corpus = build_corpus(texts, docs=docs)
     report = ThroughputReport(engine=engine)
     counts = sorted({1, workers})
     with tempfile.TemporaryDirectory(prefix="wf-bench-") as tmp:
         for n in counts:
-            report.runs.append(run_bare(corpus, settings=settings, workers=n))
-            report.runs.append(run_full(corpus, settings=settings, workers=n, engine=engine, workdir=Path(tmp)))
+            bare = partial(run_bare, corpus, settings=settings, workers=n)
+            full = partial(run_full, corpus, settings=settings, workers=n, engine=engine, workdir=Path(tmp))
+            for job in (bare, full):
+                report.runs.append(_in_fresh_process(job) if isolated else job())
     return report
+
+
+def _in_fresh_process(job: Callable[[], Run]) -> Run:
+    """Run ``job`` in a newly spawned interpreter and return its result."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(job).result()

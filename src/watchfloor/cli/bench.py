@@ -34,28 +34,59 @@ def throughput(
 
     settings = make_settings(db)
     report = run_throughput(docs=docs, settings=settings, engine=engine, workers=workers, muc4=muc4)
+    wide = Console(width=max(console.width, 170))
     table = Table(title=f"throughput ({docs} docs, engine {engine})")
-    for column in ("run", "workers", "docs/s", "words/s", "words/CPU-s", "peak RSS MB", "load"):
+    columns = (
+        "run",
+        "workers",
+        "docs/s",
+        "words/s",
+        "startup s",
+        "steady words/s",
+        "words/CPU-s",
+        "steady words/CPU-s",
+        "tail s",
+        "peak RSS/worker MB",
+        "driver RSS MB",
+        "load",
+    )
+    for column in columns:
         table.add_column(column, justify="right")
     for run in report.runs:
-        per_cpu = run.words_per_cpu_s
+        per_cpu, steady = run.words_per_cpu_s, run.steady_words_per_s
         table.add_row(
             run.label,
             str(run.workers),
             f"{run.docs_per_s:.1f}",
             f"{run.words_per_s:.0f}",
+            f"{run.startup_s:.1f}",
+            f"{steady:.0f}" if steady else "-",
             f"{per_cpu:.0f}" if per_cpu else "-",
+            f"{run.steady_words_per_cpu_s:.0f}" if run.steady_words_per_cpu_s else "-",
+            f"{run.tail_s:.1f}",
             f"{run.peak_rss_mb:.0f}",
+            f"{run.parent_rss_mb:.0f}",
             f"{run.load:.1f}",
         )
-    console.print(table)
+    wide.print(table)
     for n in sorted({run.workers for run in report.runs}):
-        ratio, cpu_ratio = report.ratio(n), report.cpu_ratio(n)
+        ratio, steady_ratio, cpu_ratio = report.ratio(n), report.steady_ratio(n), report.cpu_ratio(n)
         if ratio is not None:
-            on_cpu = f" (on CPU time: {cpu_ratio:.2f})" if cpu_ratio is not None else ""
-            console.print(f"full pipeline / bare spaCy at {n} worker(s): {ratio:.2f}{on_cpu}")
+            parts = [f"whole run {ratio:.2f}"]
+            if steady_ratio is not None:
+                parts.append(f"steady state {steady_ratio:.2f}")
+            if cpu_ratio is not None:
+                parts.append(f"on CPU time {cpu_ratio:.2f}")
+            if (steady_cpu := report.steady_cpu_ratio(n)) is not None:
+                parts.append(f"steady state on CPU time {steady_cpu:.2f}")
+            console.print(f"full pipeline / bare spaCy at {n} worker(s): {', '.join(parts)}")
     for label in ("bare spaCy", "watchfloor"):
-        efficiency = report.scaling(label)
+        efficiency, steady_efficiency = report.scaling(label), report.steady_scaling(label)
         if efficiency is not None:
-            console.print(f"scaling efficiency 1 -> 2 workers, {label}: {efficiency:.2f}")
-    console.print("peak RSS: this process for 1 worker, the largest worker process otherwise (local engine)")
+            steady_part = f", steady state {steady_efficiency:.2f}" if steady_efficiency is not None else ""
+            console.print(f"scaling efficiency 1 -> 2 workers, {label}: whole run {efficiency:.2f}{steady_part}")
+    console.print(
+        "startup: until the warm-up documents are out (model loading, worker start, first batches); "
+        "tail: after the last document (fusion, shutdown); peak RSS/worker: largest worker process "
+        "(this process for 1 local worker; forked workers share the driver's model pages)"
+    )

@@ -1,9 +1,17 @@
 """The local engine: one process, or a pool of worker processes.
 
-Each worker loads the spaCy pipeline once (pool initializer) and processes
-inputs in batches of ``settings.batch_size``: the batch is cleaned, parsed
-with one ``nlp.pipe`` call, then extracted document by document.  At most
+Each worker holds the models (spaCy pipeline, actor KB, gazetteer) and
+processes inputs in batches: the batch is cleaned, parsed with one
+``nlp.pipe`` call, then extracted document by document.  At most
 ``2 * workers`` batches are in flight, so memory stays bounded on long runs.
+
+Workers are started by ``settings.worker_start``: ``fork`` (the default on
+Linux, ``auto``) loads the models once in this process and forks the workers
+from it, so they start at once and share the model pages copy-on-write;
+``spawn`` starts fresh interpreters that each load the models in the pool
+initializer (slower to start; use it where forking is unsafe, e.g. a parent
+that runs threads holding locks the workers need).
+
 An error on one document fails only that document.  A worker that dies
 (segfault, OOM kill) fails only the input that killed it: the pool is
 rebuilt and the inputs that were in flight are re-run one at a time.
@@ -13,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -90,11 +99,14 @@ def process_batch(raws: Sequence[RawInput], *, settings: Settings, nlp: Language
 
 
 def _init_worker(settings: Settings) -> None:
+    """Load the models for ``settings`` unless this process already holds them (inherited through fork)."""
     global _worker_nlp, _worker_settings
-    from watchfloor.pipeline import build_nlp
+    from watchfloor.pipeline import load_models
 
+    if _worker_nlp is not None and _worker_settings == settings:
+        return
+    _worker_nlp = load_models(settings)
     _worker_settings = settings
-    _worker_nlp = build_nlp(settings)
 
 
 def _work(raw: RawInput) -> Outcome:
@@ -130,13 +142,13 @@ def _batches(items: Iterable[RawInput | InputError], size: int) -> Iterator[tupl
 
 
 def _run_inline(items: Iterable[RawInput | InputError], settings: Settings) -> Iterator[Outcome]:
-    from watchfloor.pipeline import build_nlp
+    from watchfloor.pipeline import load_models
 
     nlp: Language | None = None
     for errors, raws in _batches(items, settings.batch_size):
         yield from errors
         if raws:
-            nlp = nlp or build_nlp(settings)
+            nlp = nlp or load_models(settings)
             yield from process_batch(raws, settings=settings, nlp=nlp)
 
 
@@ -149,8 +161,10 @@ InitFn = Callable[[Settings], None]
 class PoolPlan:
     """What each pool worker runs: an initializer (loads models), the per-batch and per-input work.
 
-    All must be importable top-level functions (workers are spawned).  When
-    ``batch_work`` is not given, batches are mapped through ``work``.
+    All must be importable top-level functions (workers may be spawned).  When
+    ``batch_work`` is not given, batches are mapped through ``work``.  When
+    workers are forked, ``initializer`` runs once in this process before the
+    fork (the workers inherit what it loaded) and not in the workers.
     """
 
     work: WorkFn = _work
@@ -163,8 +177,25 @@ class PoolPlan:
         return _work_batch if self.work is _work else partial(map_work, self.work)
 
 
+def start_method(settings: Settings) -> str:
+    """How pool workers start: ``settings.worker_start``, with ``auto`` meaning fork where it is safe."""
+    choice = settings.worker_start
+    if choice != "auto":
+        return choice
+    if "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
+        return "spawn"
+    ray = sys.modules.get("ray")
+    if ray is not None and getattr(ray, "is_initialized", lambda: False)():
+        return "spawn"  # Ray's threads and sockets must not be forked
+    return "fork"
+
+
 def _new_pool(settings: Settings, plan: PoolPlan) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("spawn")
+    method = start_method(settings)
+    context = multiprocessing.get_context(method)
+    if method == "fork":
+        plan.initializer(settings)  # once here; the forked workers inherit the loaded models
+        return ProcessPoolExecutor(max_workers=settings.workers, mp_context=context)
     return ProcessPoolExecutor(
         max_workers=settings.workers, mp_context=context, initializer=plan.initializer, initargs=(settings,)
     )
@@ -173,7 +204,7 @@ def _new_pool(settings: Settings, plan: PoolPlan) -> ProcessPoolExecutor:
 Pending = deque[tuple[list[RawInput], "Future[list[Outcome]]"]]
 
 
-def _pool_batch_size(settings: Settings) -> int:
+def pool_batch_size(settings: Settings) -> int:
     """Small enough that every worker gets work on short runs, large enough for ``nlp.pipe``."""
     return max(1, min(settings.batch_size, 16))
 
@@ -181,7 +212,7 @@ def _pool_batch_size(settings: Settings) -> int:
 def run_pool(
     items: Iterable[RawInput | InputError], settings: Settings, *, plan: PoolPlan | None = None
 ) -> Iterator[Outcome]:
-    """Process ``items`` in ``settings.workers`` spawned processes, yielding outcomes in input order.
+    """Process ``items`` in ``settings.workers`` worker processes, yielding outcomes in input order.
 
     Acquire errors are yielded as soon as they are met.
     """
@@ -191,7 +222,7 @@ def run_pool(
     pool = _new_pool(settings, plan)
     pending: Pending = deque()
     try:
-        for errors, raws in _batches(items, _pool_batch_size(settings)):
+        for errors, raws in _batches(items, pool_batch_size(settings)):
             yield from errors
             if not raws:
                 continue

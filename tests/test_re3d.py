@@ -200,15 +200,28 @@ def test_default_source_dirs(tmp_path: Path) -> None:
     assert len(dirs) == 4 and all(d.parent == tmp_path / "re3d" for d in dirs)
 
 
+def test_reused_label_follows_the_base_ner() -> None:
+    """Gold types are trained as the OntoNotes label the base NER gives an overlapping span, else a default."""
+    from watchfloor.bench.re3d import _reused_label
+
+    base = [(0, 5, "LOC"), (10, 14, "DATE"), (20, 25, "PERSON")]
+    assert _reused_label("Location", 0, 5, base) == "LOC"
+    assert _reused_label("Location", 20, 25, base) == "GPE"  # PERSON is not a Location label
+    assert _reused_label("Temporal", 9, 12, base) == "DATE"
+    assert _reused_label("Organisation", 30, 35, base) == "ORG"
+    assert _reused_label("Weapon", 0, 5, base) == "Weapon"
+
+
 @pytest.mark.slow
 def test_one_loso_fold_on_real_data() -> None:
-    """Train on three real re3d sources (few epochs) and score the held-out EU delegation source."""
+    """Train on three real re3d sources (few epochs, the shipped label scheme) and score the held-out EU
+    delegation source with the bare NER (no rules)."""
     from watchfloor.bench.re3d import predict, train_ner
     from watchfloor.settings import Settings
 
     docs = read_sources(default_source_dirs(Settings().benchmarks_dir))
     held = "delegation-of-the-european-union-to-syria"
-    nlp = train_ner([d for d in docs if d.source != held], epochs=5)
+    nlp = train_ner([d for d in docs if d.source != held], epochs=5, reuse_labels=True)
     test = [d for d in docs if d.source == held]
     s = score(test, predict(nlp, test), mode="exact")
-    assert s.overall.f1 > 0.3
+    assert s.overall.f1 > 0.4

@@ -3,19 +3,30 @@
 ``add_domain_components(nlp, settings=...)`` appends watchfloor's entity
 components to a loaded spaCy pipeline so that **``doc.ents`` carries re3d
 labels** (Person, Organisation, Location, Nationality, Temporal, Quantity,
-Money, Weapon, MilitaryPlatform, Vehicle).  The pretrained pipeline's own
-OntoNotes entities are kept in the span group ``doc.spans["spacy_ents"]``.
+Money, Weapon, MilitaryPlatform, Vehicle).  OntoNotes-style entities (the
+base NER's, or the re3d NER's own) are kept in ``doc.spans["spacy_ents"]``.
 
-Components added after the pipeline's ``ner`` (in order):
+By default (as the shipped model was built, ``keep_base_ner`` false) the
+pipeline's own ``ner`` is disabled and the re3d NER is the only NER pass;
+``keep_base_ner=True`` (or ``WATCHFLOOR_ENTITY_BASE_NER=true``) runs both,
+which costs about a third of the throughput for little gain.  Components added
+(in order):
 
-``re3d_stash_ents``
+``re3d_stash_ents`` (only with the base NER)
     copies ``doc.ents`` to ``doc.spans["spacy_ents"]`` and clears ``doc.ents``.
 ``re3d_nominals``
     tags actor nominals with capitalised modifiers ("an ISIL tactical
     unit", "Iraqi security forces"); the NER after it keeps these spans.
 ``re3d_ner``
-    an NER fine-tuned on re3d (shipped in ``watchfloor/data/models/re3d_ner``,
-    rebuilt by ``scripts/train_re3d.py``), loaded from package data.
+    the en_core_web_sm NER fine-tuned on re3d (shipped in
+    ``watchfloor/data/models/re3d_ner``, rebuilt by ``scripts/train_re3d.py
+    --final``), loaded from package data.  It is trained on OntoNotes labels
+    for the seven re3d types that have one (Location as GPE/LOC/FAC, ...) and
+    on Weapon, MilitaryPlatform and Vehicle.
+``re3d_ner_labels``
+    without the base NER, keeps the re3d NER's entities OntoNotes-style in
+    ``doc.spans["spacy_ents"]`` (names cut to their capitalised core), then
+    maps ``doc.ents`` to re3d types.
 ``re3d_ruler`` / ``re3d_ruler_orth``
     phrase rulers (case-insensitive / exact case) with the lexicons in
     ``annotate/lexicons/`` (weapons, military platforms, vehicles, actor
@@ -26,17 +37,20 @@ Components added after the pipeline's ``ner`` (in order):
     adds the base pipeline's entities, mapped to re3d types, where nothing
     has been tagged yet (names the fine-tuned model missed).
 ``re3d_conventions``
-    re3d's span conventions (each measured leave-one-source-out, see
-    ``scripts/train_re3d.py``): warship names are MilitaryPlatforms; a noun
-    phrase headed by a site noun (``lexicons/places.yaml``) is a Location; a
-    count before a noun is a Quantity; spans lose leading prepositions and
+    re3d's span conventions, each a named rule (``CONVENTION_RULES``); which
+    are applied is chosen by leave-one-source-out over the training sources
+    and stored with the model (``scripts/train_re3d.py --final``): warship
+    names are MilitaryPlatforms; a noun phrase headed by a site noun
+    (``lexicons/places.yaml``) is a Location; a count before a noun is a
+    Quantity; spans lose leading prepositions and
     trailing function words, reporting verbs and possessive markers; a
     Quantity or Money starts at its number; operation names are dropped;
     "Palmyra, Syria", "northern Syria", "the city of Raqqa" are one Location;
     "the people of Iraq" is one Organisation; a country acting as subject or
     possessor is an Organisation; Organisations and Locations include a
     preceding "the"; a Person includes a preceding title or rank
-    (``lexicons/titles.yaml``) and the body qualifying it.
+    (``lexicons/titles.yaml``) and the body qualifying it; a name holding an
+    organisation word (``lexicons/organisations.yaml``) is an Organisation.
 ``re3d_labels``
     maps any remaining spaCy label to its re3d type (``SPACY_TO_RE3D``) and
     drops labels with no re3d counterpart.
@@ -268,6 +282,52 @@ def _stash_ents(doc: Doc) -> Doc:
     return doc
 
 
+_ONTONOTES_NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP"})
+#: Head words of named buildings and institutions: OntoNotes marks "the Iraqi Embassy" a FAC or ORG, never a GPE.
+_FACILITY_HEADS = frozenset(
+    {"embassy", "consulate", "hospital", "court", "ministry", "school", "university", "mosque", "church"}
+    | {"temple", "shrine", "hotel", "airport", "base", "prison", "bank", "market", "stadium", "palace"}
+    | {"parliament", "station", "academy", "college", "office", "centre", "center", "camp"}
+)
+
+
+def _name_core(span: Span) -> tuple[int, int] | None:
+    """Token range of the capitalised name inside a name span ("central Logar province" -> "Logar"),
+    None when it has none ("the country", "schools")."""
+    words = [t.i for t in span if t.is_title or t.is_upper or (t.text[:1].isupper() and t.is_alpha is False)]
+    if not words:
+        return None
+    start, end = words[0], words[-1] + 1
+    if end < span.end and span.doc[end].text in ("’s", "'s"):
+        end += 1
+    return start, end
+
+
+def _ner_labels(doc: Doc) -> Doc:
+    """After the re3d NER: without a base NER pass, keep its entities in ``doc.spans["spacy_ents"]``
+    the way an OntoNotes NER marks them (OntoNotes labels; names reduced to their capitalised core,
+    common-noun mentions left out), for later stages that read places and dates there; then map
+    ``doc.ents`` to re3d types."""
+    from spacy.tokens import Span
+
+    if SPACY_ENTS_GROUP not in doc.spans:
+        kept = []
+        for e in doc.ents:
+            label = to_spacy_label(e.label_)
+            start, end = e.start, e.end
+            if label in _ONTONOTES_NAMES:
+                core = _name_core(e)
+                if core is None:
+                    continue
+                start, end = core
+                if label in ("GPE", "LOC") and doc[end - 1].lower_.rstrip("s") in _FACILITY_HEADS:
+                    label = "FAC"
+            kept.append(Span(doc, start, end, label=label, kb_id=e.kb_id))
+        doc.spans[SPACY_ENTS_GROUP] = kept
+        doc.spans[SPACY_ENTS_GROUP].attrs["source"] = "re3d_ner"
+    return _normalise_labels(doc)
+
+
 def _fill_from_spacy(doc: Doc) -> Doc:
     """Add the base pipeline's entities (mapped to re3d types) where no entity is yet."""
     from spacy.tokens import Span
@@ -307,8 +367,43 @@ def _is_count(token: Token) -> bool:
     return token.i + 1 < len(token.doc) and token.nbor(1).is_alpha and token.nbor(1).ent_type_ != "Temporal"
 
 
-def _apply_conventions(doc: Doc) -> Doc:
-    """re3d's span conventions: counts are Quantities, Organisations keep their article.
+#: Named span-convention rules applied by ``re3d_conventions`` (each can be switched off; which are
+#: on in the shipped pipeline is chosen by cross-validation over the training sources, see
+#: ``scripts/train_re3d.py --select``, and stored with the model).
+CONVENTION_RULES: tuple[str, ...] = (
+    "counts",  # a count before a noun is a Quantity of the number alone
+    "vessels",  # warship names are MilitaryPlatforms
+    "sites",  # a noun phrase headed by a site noun is a Location
+    "trim_prepositions",  # spans lose leading prepositions
+    "trim_trailing",  # ... and trailing reporting verbs, "today", possessive markers, function words
+    "trim_function_words",  # ... and leading function words other than articles
+    "numeric_start",  # a Quantity or Money starts at its number
+    "currency_money",  # "$5 million" is Money
+    "drop_operations",  # operation / exercise names are not entities
+    "drop_one",  # "one" alone is not a Quantity
+    "plural_nationality",  # "the Jordanians" is an Organisation
+    "person_locative",  # a "Person" after a locative preposition is a Location
+    "person_last_part",  # "Raqqa, Davis": the Person is the last part
+    "drop_speaker_labels",  # transcript speaker labels are not people
+    "place_region",  # "Palmyra, Syria" is one Location
+    "people_of_place",  # "the people of Iraq" is one Organisation
+    "qualified_places",  # "northern Syria", "the city of Raqqa"
+    "place_or_actor",  # a country as subject or possessor is an Organisation
+    "organisation_words",  # a name holding "Army", "Party", "Lashkar", ... is an Organisation
+    "articles",  # Organisations and Locations include a preceding "the"
+    "titles",  # a Person includes a preceding title or rank and its qualifier
+)
+ALL_RULES: frozenset[str] = frozenset(CONVENTION_RULES)
+
+
+def _apply_conventions(doc: Doc, rules: frozenset[str] = ALL_RULES) -> Doc:
+    """Set ``doc.ents`` to ``convention_spans(doc, rules=rules)``."""
+    doc.ents = convention_spans(doc, rules=rules)
+    return doc
+
+
+def convention_spans(doc: Doc, *, rules: frozenset[str] = ALL_RULES) -> list[Span]:
+    """re3d's span conventions over ``doc.ents`` (``doc`` is not changed); ``rules`` names those applied.
 
     A count before a noun ("two vehicles") is a Quantity of the number alone:
     number tokens outside any entity become Quantity; an entity made only of
@@ -322,26 +417,37 @@ def _apply_conventions(doc: Doc) -> Doc:
     from spacy.tokens import Span
 
     ents = list(doc.ents)
-    owner = {i: n for n, ent in enumerate(ents) for i in range(ent.start, ent.end)}
-    for token in doc:
-        if not _is_count(token):
-            continue
-        n = owner.get(token.i)
-        if n is None:
-            ents.append(Span(doc, token.i, token.i + 1, label="Quantity"))
-        elif len(ents[n]) == 1 and ents[n].label_ not in ("Quantity", "Temporal", "Money"):
-            ents[n] = Span(doc, token.i, token.i + 1, label="Quantity")
-    ents = _tag_vessels(doc, ents)
-    ents = _tag_sites(doc, ents)
+    if "counts" in rules:
+        owner = {i: n for n, ent in enumerate(ents) for i in range(ent.start, ent.end)}
+        for token in doc:
+            if not _is_count(token):
+                continue
+            n = owner.get(token.i)
+            if n is None:
+                ents.append(Span(doc, token.i, token.i + 1, label="Quantity"))
+            elif len(ents[n]) == 1 and ents[n].label_ not in ("Quantity", "Temporal", "Money"):
+                ents[n] = Span(doc, token.i, token.i + 1, label="Quantity")
+    if "vessels" in rules:
+        ents = _tag_vessels(doc, ents)
+    if "sites" in rules:
+        ents = _tag_sites(doc, ents)
     if ents:
-        ents = _tidy_boundaries(doc, ents)
-        ents = _join_place_with_region(doc, ents)
-        ents = _people_of_place(doc, ents)
-        ents = _qualified_places(doc, ents)
-        ents = _place_or_actor(doc, ents)
-        ents = _attach_titles(doc, _attach_articles(doc, ents))
-    doc.ents = sorted(ents, key=lambda span: span.start)
-    return doc
+        ents = _tidy_boundaries(doc, ents, rules)
+        if "place_region" in rules:
+            ents = _join_place_with_region(doc, ents)
+        if "people_of_place" in rules:
+            ents = _people_of_place(doc, ents)
+        if "qualified_places" in rules:
+            ents = _qualified_places(doc, ents)
+        if "place_or_actor" in rules:
+            ents = _place_or_actor(doc, ents)
+        if "organisation_words" in rules:
+            ents = _organisation_words(doc, ents)
+        if "articles" in rules:
+            ents = _attach_articles(doc, ents)
+        if "titles" in rules:
+            ents = _attach_titles(doc, ents)
+    return sorted(ents, key=lambda span: span.start)
 
 
 #: Prepositions that never start an entity; the locative ones mark what follows as a place.
@@ -364,55 +470,73 @@ def _is_number_start(token: Token) -> bool:
     return bool(token.like_num or token.is_currency or token.text[:1] in "$€£")
 
 
-def _tidy_span(doc: Doc, ent: Span) -> Span | None:
+def _tidy_span(doc: Doc, ent: Span, rules: frozenset[str] = ALL_RULES) -> Span | None:
     """Trim one entity to re3d's boundaries; None when nothing of it is left.
 
     Leading prepositions go ("Near Mosul" -> "Mosul", a Person label there
     becomes Location); trailing reporting verbs, "today" and possessive
     markers go ("Davis said", "Central Command's"); a Quantity or Money starts
     at its number ("more than 300" -> "300"); operation and exercise names are
-    not entities.
+    not entities.  ``rules`` names the parts applied (``CONVENTION_RULES``).
     """
     from spacy.tokens import Span
 
     start, end, label = ent.start, ent.end, ent.label_
     locative = start > 0 and doc[start - 1].lower_ in _LOCATIVE
-    while end - start > 1 and (doc[start].lower_ in _LEADING_PREPOSITIONS or doc[start].lower_ in _LOCATIVE):
-        locative = locative or doc[start].lower_ in _LOCATIVE
-        start += 1
-    while end - start > 1 and (doc[end - 1].lower_ in _TRAILING_NOISE or doc[end - 1].lower_ in _FUNCTION_WORDS):
-        end -= 1
-    while end - start > 1 and doc[start].lower_ in _FUNCTION_WORDS - {"the", "a", "an"}:
-        start += 1
-    if label in _NUMERIC_LABELS:
+    if "trim_prepositions" in rules:
+        while end - start > 1 and (doc[start].lower_ in _LEADING_PREPOSITIONS or doc[start].lower_ in _LOCATIVE):
+            locative = locative or doc[start].lower_ in _LOCATIVE
+            start += 1
+    if "trim_trailing" in rules:
+        while end - start > 1 and (doc[end - 1].lower_ in _TRAILING_NOISE or doc[end - 1].lower_ in _FUNCTION_WORDS):
+            end -= 1
+    if "trim_function_words" in rules:
+        while end - start > 1 and doc[start].lower_ in _FUNCTION_WORDS - {"the", "a", "an"}:
+            start += 1
+    if label in _NUMERIC_LABELS and "numeric_start" in rules:
         first = next((i for i in range(start, end) if _is_number_start(doc[i])), None)
         if first is not None:
             start = first
-    if doc[start].text in _CURRENCY_SIGNS and start + 1 < end and doc[start + 1].like_num:
+    if "currency_money" in rules and doc[start].text in _CURRENCY_SIGNS and start + 1 < end and doc[start + 1].like_num:
         label = "Money"  # "$5 million" is Money whatever the model said
-    if label in _NAME_LABELS and doc[start].lower_ in _UNTYPED_HEADS and doc[start].is_title:
+    if (
+        "drop_operations" in rules
+        and label in _NAME_LABELS
+        and doc[start].lower_ in _UNTYPED_HEADS
+        and doc[start].is_title
+    ):
         return None
-    if label in ("Quantity", "CARDINAL") and end - start == 1 and doc[start].lower_ in _NOT_COUNTS:
+    one = end - start == 1 and doc[start].lower_ in _NOT_COUNTS
+    if "drop_one" in rules and label in ("Quantity", "CARDINAL") and one:
         return None
-    if label in ("Nationality", "NORP") and end - start == 1 and doc[start].tag_ in ("NNPS", "NNS"):
+    if (
+        "plural_nationality" in rules
+        and label in ("Nationality", "NORP")
+        and end - start == 1
+        and doc[start].tag_ in ("NNPS", "NNS")
+    ):
         label = "Organisation"  # "the Jordanians": a people acting is an Organisation (article added later)
     if label in ("Person", "PERSON"):
-        if locative:
+        if locative and "person_locative" in rules:
             label = "Location"
         joins = [i for i in range(start + 1, end - 1) if doc[i].text == "," or doc[i].lower_ == "and"]
-        if joins:  # "Raqqa, Davis", "the secretary and Abadi": the name is the last part
+        if joins and "person_last_part" in rules:  # "Raqqa, Davis", "the secretary and Abadi": the last part
             start = joins[-1] + 1
-        if end - start == 1 and doc[start].text.rstrip(":").lower() in _SPEAKER_LABELS:
+        if (
+            "drop_speaker_labels" in rules
+            and end - start == 1
+            and doc[start].text.rstrip(":").lower() in _SPEAKER_LABELS
+        ):
             return None
     if (start, end, label) == (ent.start, ent.end, ent.label_):
         return ent
     return Span(doc, start, end, label=label, kb_id=ent.kb_id)
 
 
-def _tidy_boundaries(doc: Doc, ents: list[Span]) -> list[Span]:
+def _tidy_boundaries(doc: Doc, ents: list[Span], rules: frozenset[str] = ALL_RULES) -> list[Span]:
     out = []
     for ent in ents:
-        tidy = _tidy_span(doc, ent)
+        tidy = _tidy_span(doc, ent, rules)
         if tidy is not None:
             out.append(tidy)
     return out
@@ -579,8 +703,8 @@ def _syntactic_role(span: Span) -> str:
 
 
 def _base_places(doc: Doc) -> dict[int, int]:
-    """End token -> start token of the base pipeline's GPE/LOC entities."""
-    if SPACY_ENTS_GROUP not in doc.spans:
+    """End token -> start token of the base pipeline's GPE/LOC entities (none without a base NER pass)."""
+    if SPACY_ENTS_GROUP not in doc.spans or doc.spans[SPACY_ENTS_GROUP].attrs.get("source") == "re3d_ner":
         return {}
     return {g.end: g.start for g in doc.spans[SPACY_ENTS_GROUP] if g.label_ in ("GPE", "LOC")}
 
@@ -607,6 +731,32 @@ def _place_or_actor(doc: Doc, ents: list[Span]) -> list[Span]:
             label = "Organisation" if role in _ACTOR_ROLES else "Location" if role in _PLACE_ROLES else ent.label_
             if label != ent.label_:
                 ent = Span(doc, ent.start, ent.end, label=label, kb_id=ent.kb_id)
+        out.append(ent)
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_organisation_words() -> frozenset[str]:
+    """Lower-case words that make a capitalised name an organisation's (``lexicons/organisations.yaml``)."""
+    path = lexicon_dir() / "organisations.yaml"
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
+        raise KnowledgeBaseError(str(path), "expected a mapping with a 'terms' list")
+    return frozenset(str(t).lower() for t in data["terms"])
+
+
+def _organisation_words(doc: Doc, ents: list[Span]) -> list[Span]:
+    """A Location, Person or Nationality name holding a capitalised organisation word ("Lashkar-e-Islam",
+    "the Popular Mobilization Forces") is an Organisation; hyphenated parts count as words."""
+    from spacy.tokens import Span
+
+    words = load_organisation_words()
+    out = []
+    for ent in ents:
+        if ent.label_ in ("Location", "Person", "Nationality"):
+            parts = [p for t in ent if t.text[:1].isupper() for p in t.lower_.split("-")]
+            if any(p in words for p in parts):
+                ent = Span(doc, ent.start, ent.end, label="Organisation", kb_id=ent.kb_id)
         out.append(ent)
     return out
 
@@ -772,6 +922,23 @@ class NominalTagger:
         return doc
 
 
+class Conventions:
+    """The ``re3d_conventions`` component: ``convention_spans`` with a chosen set of rules."""
+
+    def __init__(self, rules: frozenset[str]) -> None:
+        unknown = rules - ALL_RULES
+        if unknown:
+            raise ConfigError(f"unknown re3d convention rules: {sorted(unknown)}")
+        self.rules = rules
+
+    def __call__(self, doc: Doc) -> Doc:
+        return _apply_conventions(doc, self.rules)
+
+
+def _make_conventions(nlp: Language, name: str, rules: list[str] | None) -> Conventions:
+    return Conventions(ALL_RULES if rules is None else frozenset(rules))
+
+
 def _make_nominal_tagger(nlp: Language, name: str) -> NominalTagger:
     return NominalTagger(nlp)
 
@@ -782,8 +949,9 @@ def _register_components() -> None:
 
     Language.component("re3d_stash_ents")(_stash_ents)
     Language.component("re3d_labels")(_normalise_labels)
+    Language.component("re3d_ner_labels")(_ner_labels)
     Language.component("re3d_fill_spacy")(_fill_from_spacy)
-    Language.component("re3d_conventions")(_apply_conventions)
+    Language.factory("re3d_conventions", default_config={"rules": None})(_make_conventions)
     Language.factory("re3d_nominals")(_make_nominal_tagger)
     Language.factory("re3d_phrases", default_config={"attr": "LOWER", "overwrite": False})(_make_phrase_ruler)
 
@@ -881,42 +1049,71 @@ def _make_phrase_ruler(nlp: Language, name: str, attr: str, overwrite: bool) -> 
     return PhraseRuler(nlp, attr=attr, overwrite=overwrite)
 
 
+def model_defaults(model: Language) -> dict[str, Any]:
+    """The pipeline choices stored with a re3d NER (``meta["watchfloor"]``: rules, flags), or none."""
+    found = model.meta.get("watchfloor")
+    return dict(found) if isinstance(found, dict) else {}
+
+
 def add_domain_components(
     nlp: Language,
     *,
     settings: Settings,
     model: Language | None = None,
-    use_ruler: bool = True,
-    fill_from_spacy: bool = True,
+    use_ruler: bool | None = None,
+    use_nominals: bool | None = None,
+    fill_from_spacy: bool | None = None,
     conventions: bool = True,
+    rules: frozenset[str] | None = None,
     use_kb: bool = True,
-    keep_base_ner: bool = True,
+    keep_base_ner: bool | None = None,
 ) -> Language:
     """Add the re3d entity components to ``nlp`` (idempotent); ``doc.ents`` then has re3d labels.
 
     ``model`` replaces the shipped re3d NER (used by the leave-one-source-out
-    driver); the flags switch the other components off for comparisons.  The
-    base pipeline's entities stay available in ``doc.spans["spacy_ents"]``;
-    ``keep_base_ner=False`` disables the base ``ner`` instead (faster: one NER
-    pass, no gap filling from it, no ``spacy_ents`` group).
+    driver); the flags switch the other components off for comparisons.  Flags
+    left at None take the choice stored with the model (``model_defaults``:
+    chosen by cross-validation when the model was built) or, failing that,
+    on; ``keep_base_ner`` falls back to ``settings.entity_base_ner`` first.
+    The base pipeline's entities stay available in ``doc.spans["spacy_ents"]``
+    while its ``ner`` runs; ``keep_base_ner=False`` disables the base ``ner``
+    instead (faster: one NER pass, no gap filling from it, no ``spacy_ents``
+    group).  ``rules`` names the span conventions applied (``CONVENTION_RULES``).
     """
     if "re3d_ner" in nlp.pipe_names:
         return nlp
     _register_components()
     log.debug("adding re3d components to %s", settings.spacy_model)
     trained = model if model is not None else load_re3d_model()
+    stored = model_defaults(trained)
+
+    def choice(value: bool | None, key: str, fallback: bool) -> bool:
+        if value is not None:
+            return value
+        return bool(stored.get(key, fallback))
+
+    if keep_base_ner is None:
+        configured = getattr(settings, "entity_base_ner", None)
+        keep_base_ner = choice(configured if isinstance(configured, bool) else None, "keep_base_ner", True)
+    use_ruler = choice(use_ruler, "ruler", True)
+    use_nominals = choice(use_nominals, "nominals", use_ruler)
+    fill_from_spacy = choice(fill_from_spacy, "fill", True)
+    if rules is None:
+        stored_rules = stored.get("rules")
+        rules = frozenset(stored_rules) if isinstance(stored_rules, list) else ALL_RULES
     if not keep_base_ner and "ner" in nlp.pipe_names:
         nlp.disable_pipe("ner")
     if "ner" in nlp.pipe_names:
         nlp.add_pipe("re3d_stash_ents")
-    if use_ruler:
+    if use_nominals:
         nlp.add_pipe("re3d_nominals")
     nlp.add_pipe("ner", name="re3d_ner", source=trained)
+    nlp.add_pipe("re3d_ner_labels")
     if use_ruler:
         add_ruler(nlp, use_kb=use_kb)
     if fill_from_spacy and "ner" in nlp.pipe_names:
         nlp.add_pipe("re3d_fill_spacy")
     if conventions:
-        nlp.add_pipe("re3d_conventions")
+        nlp.add_pipe("re3d_conventions", config={"rules": sorted(rules)})
     nlp.add_pipe("re3d_labels")
     return nlp

@@ -444,10 +444,42 @@ def format_loso(results: Sequence[FoldResult]) -> str:
 # --------------------------------------------------------------------------- training
 
 
-def _training_examples(nlp: Language, documents: Sequence[Re3dDocument]) -> list[object]:
+#: Components of the base pipeline that the NER does not need (its tok2vec is internal).
+_NOT_NER = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+
+#: re3d type -> the pretrained OntoNotes labels it may be trained as (first = default), for
+#: ``train_ner(reuse_labels=True)``: the fine-tuned NER keeps the pretrained output rows of these labels.
+REUSED_LABELS: dict[str, tuple[str, ...]] = {
+    "Person": ("PERSON",),
+    "Organisation": ("ORG",),
+    "Location": ("GPE", "LOC", "FAC"),
+    "Nationality": ("NORP",),
+    "Temporal": ("DATE", "TIME"),
+    "Quantity": ("CARDINAL", "QUANTITY", "PERCENT"),
+    "Money": ("MONEY",),
+}
+
+
+def _reused_label(gold_type: str, begin: int, end: int, base: list[tuple[int, int, str]]) -> str:
+    """The OntoNotes label to train a gold span as: the base NER's label of an overlapping entity
+    when it is one of the type's labels, else the type's default (types without one keep their name)."""
+    options = REUSED_LABELS.get(gold_type)
+    if not options:
+        return gold_type
+    for b, e, label in base:
+        if b < end and begin < e and label in options:
+            return label
+    return options[0]
+
+
+def _training_examples(
+    nlp: Language, documents: Sequence[Re3dDocument], *, base: Language | None = None
+) -> list[object]:
     """spaCy ``Example``s: scored gold as entities, tokens under low-confidence-only spans left unknown.
 
-    Nested gold keeps the longest span; misaligned spans become unknown tokens.
+    Nested gold keeps the longest span; misaligned spans become unknown tokens.  With ``base`` (a
+    pipeline whose NER predicts OntoNotes labels), gold types are written as the OntoNotes label
+    ``_reused_label`` picks.
     """
     from spacy.training import Example, offsets_to_biluo_tags
 
@@ -459,6 +491,9 @@ def _training_examples(nlp: Language, documents: Sequence[Re3dDocument]) -> list
         for e in gold:
             if all(e.end <= b or e.begin >= en for b, en, _ in chosen):
                 chosen.append((e.begin, e.end, e.type))
+        if base is not None:
+            predicted = [(ent.start_char, ent.end_char, ent.label_) for ent in base(document.text).ents]
+            chosen = [(b, en, _reused_label(t, b, en, predicted)) for b, en, t in chosen]
         tags = offsets_to_biluo_tags(doc, chosen, missing="O")
         for e in document.entities:
             if e.confidence >= MIN_CONFIDENCE:
@@ -480,30 +515,46 @@ def train_ner(
     seed: int = 0,
     dropout: float = 0.2,
     batch_size: int = 4,
+    reuse_labels: bool = False,
+    on_epoch: Callable[[int, Language], None] | None = None,
 ) -> Language:
     """Fine-tune the base pipeline's NER to re3d types; return a pipeline holding only that ``ner``.
 
     The pretrained ``ner`` of ``en_core_web_sm`` carries its own tok2vec, so
     the returned pipeline needs no other component.  The ten re3d labels are
     added to it and it is updated on the documents (split into sentences is
-    not needed: documents are short).  Deterministic for a given seed on one
-    machine.
+    not needed: documents are short).  With ``reuse_labels`` the seven types
+    that have OntoNotes counterparts are trained as those labels
+    (``REUSED_LABELS``; map back with ``to_re3d_label``) so fine-tuning
+    starts from the pretrained output rows; only Weapon, MilitaryPlatform and
+    Vehicle are new.  ``on_epoch(epoch, nlp)`` is called after each epoch
+    (e.g. to save snapshots).
+    Deterministic for a given seed on one machine.
     """
     import spacy
     from spacy.util import fix_random_seed, minibatch
 
     fix_random_seed(seed)
     rng = random.Random(seed)
-    nlp = spacy.load(base_model, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    nlp = spacy.load(base_model, exclude=_NOT_NER)
     ner = nlp.get_pipe("ner")
-    for label in RE3D_TYPES:
+    if reuse_labels:
+        teacher = spacy.load(base_model, exclude=_NOT_NER)
+        examples = _training_examples(nlp, documents, base=teacher)
+        new_labels = [t for t in RE3D_TYPES if t not in REUSED_LABELS]
+    else:
+        examples = _training_examples(nlp, documents)
+        new_labels = list(RE3D_TYPES)
+    for label in new_labels:
         ner.add_label(label)  # type: ignore[attr-defined]
-    examples = _training_examples(nlp, documents)
+    nlp.meta.setdefault("watchfloor", {})["label_scheme"] = "ontonotes" if reuse_labels else "re3d"
     optimizer = nlp.resume_training()
-    for epoch in range(epochs):
+    for epoch in range(1, epochs + 1):
         rng.shuffle(examples)
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=batch_size):
             nlp.update(batch, sgd=optimizer, drop=dropout, losses=losses)
         log.debug("epoch %d loss %.1f", epoch, losses.get("ner", 0.0))
+        if on_epoch is not None:
+            on_epoch(epoch, nlp)
     return nlp

@@ -356,7 +356,8 @@ def _document_count(url: str) -> int:
 def kill_and_resume(url: str, paths: list[Path], *, total: int, seed: int) -> tuple[int, float]:
     """Start an ingest, SIGKILL it once a random share (20-80 %) of documents is stored, resume in this process.
 
-    Returns (documents stored when killed, seconds before the kill).
+    Returns (documents stored when killed, seconds before the kill).  A child that ends before it is
+    killed (it crashed, or finished first) raises ``RuntimeError`` with its exit code and last error lines.
     """
     rng = random.Random(seed)
     target = int(total * rng.uniform(0.2, 0.8))
@@ -370,7 +371,10 @@ def kill_and_resume(url: str, paths: list[Path], *, total: int, seed: int) -> tu
         if stored >= target:
             os.kill(child.pid, signal.SIGKILL)
             break
-    child.wait()
+    _, errors = child.communicate()
+    if child.returncode != -signal.SIGKILL:
+        tail = " | ".join(errors.decode("utf-8", "replace").strip().splitlines()[-3:])
+        raise RuntimeError(f"the child ingest ended by itself (exit code {child.returncode}) before the kill: {tail}")
     killed_at = time.perf_counter() - began
     with contextlib.suppress(WatchfloorError):
         stored = _document_count(url)

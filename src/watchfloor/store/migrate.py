@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, inspect, text
 
 from watchfloor.errors import StoreError
+from watchfloor.store.engine import WRITE_OPTION
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -103,15 +104,32 @@ def current_revision(connection: Connection) -> str | None:
     return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
 
 
+#: Key of the PostgreSQL advisory lock held while a process migrates the schema (any fixed 64-bit number).
+MIGRATION_LOCK_KEY = 0x77_66_6C_6F_6F_72  # "wfloor"
+
+
 def upgrade_to_head(engine: Engine, *, label: str) -> str:
     """Migrate the database behind ``engine`` to head; returns the head revision.
 
     ``label`` names the database in error messages (the URL without password).
+    Processes opening the same fresh or old database at once migrate it one
+    after the other: the migration runs under the database's write lock
+    (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock) and re-reads the
+    revision once it holds it, so the second process finds the work done.
     """
     with engine.connect() as connection:
         current = current_revision(connection)
         connection.rollback()
+    if current is not None and current == quick_head():
+        return current
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        else:
+            connection.exec_driver_sql("SELECT 1")  # begins the transaction: BEGIN IMMEDIATE takes the write lock
+        current = current_revision(connection)
         if current is not None and current == quick_head():
+            connection.rollback()
             return current
         from alembic import command
 

@@ -25,6 +25,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -291,6 +292,30 @@ def store(store_url: str) -> Iterator[Store]:
 # ---------------------------------------------------------------------------
 
 
+def test_processes_opening_a_fresh_database_at_once_migrate_it_once(empty_url: str) -> None:
+    """Writers started together on an empty database (two ingest processes, a server and a CLI) all
+    open it: one migrates while the others wait for its lock and then find the schema at head."""
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def open_once() -> None:
+        barrier.wait()
+        try:
+            Store.open(empty_url, busy_timeout=30).close()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "an opener is stuck (lock wait)"
+    assert errors == []
+    with Store.open(empty_url) as store:
+        assert store.counts().documents == 0
+
+
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")  # hand-made, on purpose
 def test_open_migrates_to_head_and_matches_models(empty_url: str) -> None:
     from alembic.autogenerate import compare_metadata
@@ -473,6 +498,48 @@ def test_actors_join_across_documents(store: Store) -> None:
     with store.session() as session:
         reasons = [m.reason for m in session.scalars(select(db.ActorMerge).order_by(db.ActorMerge.id))]
     assert reasons == ["new", "kb_id", "alias", "new", "name", "new"]
+
+
+def test_actors_join_within_one_document(store: Store) -> None:
+    """A document's records are linked in order: later ones see the actors, aliases and KB ids earlier ones left."""
+    group = ActorKind.ARMED_GROUP
+    records = [
+        ActorRecord("a", "Red Banner", group, ["RB"]),  # new
+        ActorRecord("b", "The Red Banner", group, []),  # same name as a
+        ActorRecord("c", "RB Movement", group, ["RB"]),  # shares a's alias
+        ActorRecord("d", "Red Banner", group, [], kb_id="q1"),  # a has no KB id yet: adopts it
+        ActorRecord("e", "Red Banner Front", group, ["Red Banner"], kb_id="q2"),  # may not join a (other KB id)
+        ActorRecord("f", "Red Banner", group, [], kb_id="q3"),  # name held by a: new actor without the name key
+        ActorRecord("g", "Anything", group, [], kb_id="q1"),  # by the KB id d gave a
+    ]
+    extraction = _one_actor_doc(1, records[0])
+    extraction.actors = records
+    store.write_extraction(extraction)
+    store.write_extraction(_one_actor_doc(2, ActorRecord("h", "Red Banner", group, [], kb_id="q3")))
+    with store.session() as session:
+        merges = session.execute(
+            select(db.ActorMerge.local_id, db.ActorMerge.reason, db.ActorMerge.score, db.ActorMerge.actor_id).order_by(
+                db.ActorMerge.id
+            )
+        ).all()
+        keys = dict(session.execute(select(db.Actor.id, db.Actor.name_key)).tuples().all())
+    assert [(m.local_id, m.reason, m.score) for m in merges] == [
+        ("a", "new", 1.0),
+        ("b", "name", 0.95),
+        ("c", "alias", 0.75),
+        ("d", "name", 0.95),
+        ("e", "new", 1.0),
+        ("f", "new", 1.0),
+        ("g", "kb_id", 1.0),
+        ("h", "kb_id", 1.0),
+    ]
+    actor = {m.local_id: m.actor_id for m in merges}
+    assert actor["a"] == actor["b"] == actor["c"] == actor["d"] == actor["g"]
+    assert len({actor["a"], actor["e"], actor["f"]}) == 3 and actor["h"] == actor["f"]
+    assert keys[actor["f"]] is None and keys[actor["e"]] == "armed_group|redbannerfront"
+    by_id = {a.id: a for a in store.list_actors()}
+    assert by_id[actor["a"]].kb_id == "q1" and by_id[actor["e"]].kb_id == "q2" and by_id[actor["f"]].kb_id == "q3"
+    assert {"Red Banner", "The Red Banner", "RB", "RB Movement"} <= set(by_id[actor["a"]].aliases)
 
 
 def test_undo_merge_detaches_one_document(store: Store) -> None:

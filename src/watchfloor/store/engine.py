@@ -9,6 +9,8 @@ instead of failing half-way.  PostgreSQL connections fail fast
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -101,7 +103,7 @@ def _sqlite_engine(url: URL, *, busy_timeout: float, read_tuned: bool) -> Engine
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if not memory:
-                mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+                mode = _switch_to_wal(cursor, busy_timeout=busy_timeout)
                 if mode and str(mode[0]).lower() != "wal":
                     log.warning("%s: could not switch to WAL journaling (mode %s)", url, mode[0])
                 cursor.execute("PRAGMA synchronous = NORMAL")
@@ -117,6 +119,24 @@ def _sqlite_engine(url: URL, *, busy_timeout: float, read_tuned: bool) -> Engine
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _switch_to_wal(cursor: Any, *, busy_timeout: float) -> Any:
+    """``PRAGMA journal_mode = WAL``, retried while another connection holds the file.
+
+    SQLite answers this pragma "database is locked" at once, without waiting
+    for ``busy_timeout``, when another connection is using a file that is not
+    in WAL mode yet (several processes opening a new store together); so wait
+    here, up to the same timeout.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            return cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from watchfloor.bench.throughput import Clock, Run, ThroughputReport, build_corpus, count_words, descendants
+from watchfloor.bench.throughput import (
+    Clock,
+    Run,
+    ThroughputReport,
+    build_corpus,
+    count_words,
+    descendants,
+    warmup_docs,
+)
 from watchfloor.cli.commands import count_inputs
+from watchfloor.settings import Settings
 
 
 def test_corpus_repeats_texts_with_distinct_copies() -> None:
@@ -53,6 +62,14 @@ def test_clock_counts_documents_after_the_warmup() -> None:
     few = Clock(warmup=10)
     few.tick()
     assert few.steady_rate(100, 10) is None  # the run ended inside the warm-up
+
+
+def test_warmup_is_two_rounds_of_the_engines_batches() -> None:
+    settings = Settings(batch_size=32)
+    assert warmup_docs(600, settings=settings, workers=1) == 64
+    assert warmup_docs(600, settings=settings, workers=2) == 64  # the local pool's batches are 16
+    assert warmup_docs(600, settings=settings, workers=2, engine="ray.v1") == 128  # Ray's are batch_size
+    assert warmup_docs(100, settings=settings, workers=2, engine="ray.v1") == 100  # too short: all startup
 
 
 def test_descendants_finds_child_processes() -> None:

@@ -10,10 +10,14 @@ Every run is timed whole (words/s over the wall time, model loading
 included) and in its steady state: ``startup_s`` is the time until the first
 ``warmup`` documents are out (worker start, model loading, first batches),
 and ``steady_words_per_s`` the rate over the rest, measured the same way for
-bare spaCy and for watchfloor (local engine only: Ray returns results in
-blocks).  The steady state is also measured in CPU time of the whole process
-tree (``steady_words_per_cpu_s``), the figure least distorted by other load
-on a shared machine.  Peak RSS per worker is the largest peak
+bare spaCy and for watchfloor, from the arrival times of the documents in
+the driver.  On Ray the startup includes starting the local cluster; results
+come back a batch at a time, so the warm-up there is two rounds of Ray
+batches per worker.  The steady state is also measured in CPU time of the
+whole process tree (``steady_words_per_cpu_s``, local engine only: Ray's
+actors run ahead of the driver, so CPU time in the window is not the CPU
+time of the documents that arrive in it), the figure least distorted by
+other load on a shared machine.  Peak RSS per worker is the largest peak
 resident set (``VmHWM``) among the worker processes, sampled from ``/proc``
 (it counts pages forked workers share with their parent).
 """
@@ -140,19 +144,19 @@ class Clock:
         self.count = 0
         self.warm_at: float | None = None
         self.last = self.start
-        self.warm_cpu: float | None = None
-        self.last_cpu: float | None = None
+        self.warm_cpu: dict[int, float] | None = None
+        self.last_cpu: dict[int, float] | None = None
 
     def tick(self, _item: object = None) -> None:
         self.count += 1
         self.last = time.perf_counter()
         if self.count == self.warmup:
             self.warm_at = self.last
-            self.warm_cpu = process_tree_cpu()
+            self.warm_cpu = process_tree_cpu_by_pid()
 
     def stop(self) -> None:
         """Call right after the last document is out (before workers are shut down)."""
-        self.last_cpu = process_tree_cpu()
+        self.last_cpu = process_tree_cpu_by_pid()
 
     @property
     def steady_docs(self) -> int:
@@ -162,7 +166,8 @@ class Clock:
     def steady_cpu_s(self) -> float | None:
         if self.warm_cpu is None or self.last_cpu is None or not self.steady_docs:
             return None
-        return self.last_cpu - self.warm_cpu
+        # per process, so that processes exiting in between (Ray's idle workers) do not cancel out others' time
+        return sum(max(0.0, cpu - self.warm_cpu.get(pid, 0.0)) for pid, cpu in self.last_cpu.items())
 
     @property
     def startup_s(self) -> float:
@@ -175,31 +180,39 @@ class Clock:
         return words * (self.count - self.warmup) / docs / (self.last - self.warm_at)
 
 
-def warmup_docs(docs: int, *, settings: Settings, workers: int) -> int:
+def warmup_docs(docs: int, *, settings: Settings, workers: int, engine: str = "local.v1") -> int:
     """Documents counted as startup: two rounds of batches per worker.
 
     Results come out a batch at a time, so a steady-state window needs several
     batches after the warm-up: runs shorter than twice the warm-up get no
-    steady-state figures (``Clock.steady_rate`` is then None).
+    steady-state figures (``Clock.steady_rate`` is then None).  The local pool
+    uses smaller batches than ``settings.batch_size``; Ray uses that size.
     """
     from watchfloor.engines.local import pool_batch_size
 
-    batch = settings.batch_size if workers <= 1 else pool_batch_size(settings)
+    local_pool = workers > 1 and engine.startswith("local")
+    batch = pool_batch_size(settings) if local_pool else settings.batch_size
     warmup = 2 * workers * batch
     return warmup if docs >= 2 * warmup else docs
 
 
 def process_tree_cpu() -> float:
     """CPU seconds of this process, its joined children and its live descendants (read from /proc)."""
-    total = cpu_seconds()
+    return sum(process_tree_cpu_by_pid().values())
+
+
+def process_tree_cpu_by_pid() -> dict[int, float]:
+    """``process_tree_cpu`` per process: this process (with its joined children) and each live descendant."""
+    own = os.getpid()
+    found = {own: cpu_seconds()}
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    for pid in descendants(os.getpid()):
+    for pid in descendants(own):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return found
 
 
 def _proc_status(pid: int) -> dict[str, str]:
@@ -390,7 +403,7 @@ def run_full(corpus: list[str], *, settings: Settings, workers: int, engine: str
     words = count_words(corpus)
     local = engine.startswith("local")
     start, cpu = time.perf_counter(), cpu_seconds()
-    clock = Clock(warmup=warmup_docs(len(corpus), settings=settings, workers=workers))
+    clock = Clock(warmup=warmup_docs(len(corpus), settings=settings, workers=workers, engine=engine))
 
     def tick(item: str) -> None:
         clock.tick()
@@ -403,7 +416,7 @@ def run_full(corpus: list[str], *, settings: Settings, workers: int, engine: str
     if report.failed:
         log.warning("%d documents failed during the benchmark", len(report.failed))
     rss = sampler.worker_peak_mb if workers > 1 or not local else _self_peak_mb()
-    # Ray hands results back in blocks and its workers are not this process's children: no steady-state window
+    # Ray's workers are not waited-for children: no whole-run CPU time (the steady window reads /proc instead)
     return Run(
         "watchfloor",
         workers,
@@ -414,9 +427,11 @@ def run_full(corpus: list[str], *, settings: Settings, workers: int, engine: str
         cpu if local else None,
         load_average(),
         startup_s=clock.startup_s,
-        steady_words_per_s=clock.steady_rate(words, len(corpus)) if local else None,
+        steady_words_per_s=clock.steady_rate(words, len(corpus)),
         parent_rss_mb=_self_peak_mb(),
         tail_s=time.perf_counter() - start - (clock.last - clock.start),
+        # Ray Data buffers results ahead of the driver, so actor CPU spent before the warm-up point goes to
+        # documents that arrive after it: the window's CPU time would not be those documents' CPU time
         steady_cpu_s=clock.steady_cpu_s if local else None,
         steady_docs=clock.steady_docs,
     )

@@ -137,20 +137,25 @@ def test_event_filters_select_the_matching_events(client: TestClient) -> None:
     assert _ids(client, document=detail["document"]) == [types["bombing"]]
 
 
+def walk_ids(client: TestClient, route: str, *, order: str) -> list[int]:
+    """The ids of every item of a list route, following its cursors one item per page."""
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 1, "order": order}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get(route, params=params).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
 def test_cursor_pagination_walks_every_event_once(sqlite_client: TestClient) -> None:
     client = sqlite_client
     for order in ("id", "-id"):
-        seen: list[int] = []
-        cursor = None
-        while True:
-            params: dict[str, Any] = {"limit": 1, "order": order}
-            if cursor:
-                params["cursor"] = cursor
-            page = client.get("/api/events", params=params).json()
-            seen += [item["id"] for item in page["items"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = walk_ids(client, "/api/events", order=order)
         assert seen == sorted(seen, reverse=order == "-id") and len(set(seen)) == 4
     for route in ("actors", "documents", "claims", "relations", "audit"):
         page = client.get(f"/api/{route}", params={"limit": 2}).json()

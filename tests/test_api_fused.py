@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fused_samples import HOSTILE_PUBLISHER, HOSTILE_SCRIPT, fill_fused
-from test_api import _pg_url
+from test_api import _pg_url, walk_ids
 from watchfloor.serve import create_app
 from watchfloor.settings import Settings
 from watchfloor.store import Store
@@ -76,17 +76,7 @@ def test_list_filters(client: TestClient) -> None:
 
 def test_cursor_pagination_both_ways(client: TestClient) -> None:
     for order in ("id", "-id"):
-        seen: list[int] = []
-        cursor = None
-        while True:
-            params: dict[str, Any] = {"limit": 1, "order": order}
-            if cursor:
-                params["cursor"] = cursor
-            page = client.get("/api/fused-events", params=params).json()
-            seen += [e["id"] for e in page["items"]]
-            cursor = page["next_cursor"]
-            if cursor is None:
-                break
+        seen = walk_ids(client, "/api/fused-events", order=order)
         assert seen == sorted(seen, reverse=order == "-id") and len(seen) == 3
 
 

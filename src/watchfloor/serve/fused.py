@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from watchfloor.errors import NotFoundError
 from watchfloor.serve.auth import require_read
-from watchfloor.serve.queries import GradeCache, claims_where, decode_cursor, encode_cursor
+from watchfloor.serve.queries import GradeCache, _quantity_dict, claims_where, decode_cursor, encode_cursor
 from watchfloor.serve.routes.deps import get_grades, invalid, read_session
 from watchfloor.serve.schemas import (
     DEFAULT_PAGE_SIZE,
@@ -260,12 +260,8 @@ def list_fused(
 
 
 def _quantity(event: db.Event, name: str) -> QuantityOut | None:
-    value = getattr(event, f"{name}_value")
-    if value is None:
-        return None
-    return QuantityOut(
-        value=value, qualifier=getattr(event, f"{name}_qualifier") or "exact", high=getattr(event, f"{name}_high")
-    )
+    columns = _quantity_dict(event, name)
+    return QuantityOut(**columns) if columns is not None else None
 
 
 def get_fused(session: Session, fused_id: int, *, grades: GradeCache) -> FusedEventDetail:

@@ -304,12 +304,21 @@ def _date_conditions(session: Session, since: dt.date | None, until: dt.date | N
     where: list[ColumnElement[bool]] = []
     if since is not None:
         where.append(db.Event.date_end >= since)
-        span = longest_span(session)
-        if span is not None and span < (since - dt.date.min).days:  # (else no lower bound before year 1)
-            where.append(db.Event.date_start >= since - dt.timedelta(days=span))
+        start = _span_start(session, since)
+        if start is not None:
+            where.append(db.Event.date_start >= start)
     if until is not None:
         where.append(db.Event.date_start <= until)
     return where
+
+
+def _span_start(session: Session, since: dt.date) -> dt.date | None:
+    """The earliest start an event overlapping ``[since, ...)`` can have (``since`` minus the longest span),
+    or None when no event has a span or the bound would fall before year 1."""
+    span = longest_span(session)
+    if span is None or span >= (since - dt.date.min).days:
+        return None
+    return since - dt.timedelta(days=span)
 
 
 def _not_merged_away() -> ColumnElement[bool]:
@@ -495,9 +504,9 @@ def _bound_filters(session: Session, filters: EventFilter) -> tuple[tuple[str, .
     present: set[str] = set()
     if f.since is not None:
         values["since"] = f.since
-        span = longest_span(session)
-        if span is not None and span < (f.since - dt.date.min).days:
-            values["span_start"] = f.since - dt.timedelta(days=span)
+        start = _span_start(session, f.since)
+        if start is not None:
+            values["span_start"] = start
     if f.until is not None:
         values["until"] = f.until
     if f.country:

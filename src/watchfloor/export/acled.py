@@ -118,7 +118,8 @@ def format_quantity(q: Quantity) -> str:
     return text if str(q.qualifier) == "exact" else f"{text} {q.qualifier}"
 
 
-def _clean_tag(value: str) -> str:
+def clean_tag(value: str) -> str:
+    """``value`` fit for a ``;``-separated ACLED cell: semicolons become commas, whitespace one space."""
     return " ".join(value.replace(";", ",").split())
 
 
@@ -136,7 +137,7 @@ def _tags(ev: ExportEvent) -> str:
     v = ev.view
     tags = [f"type={v.type}"]
     if v.subtype:
-        tags.append(f"subtype={_clean_tag(v.subtype)}")
+        tags.append(f"subtype={clean_tag(v.subtype)}")
     if v.date and v.date_precision and v.date_precision != "day":
         tags.append(f"date={v.date} {v.date_precision}")
     if v.killed is not None and (str(v.killed.qualifier) != "exact" or v.killed.high is not None):
@@ -152,13 +153,13 @@ def _tags(ev: ExportEvent) -> str:
         if flag is not None:
             tags.append(f"{name}={'yes' if flag else 'no'}")
     if v.attribution:
-        tags.append(f"attribution={_clean_tag(v.attribution)}")
+        tags.append(f"attribution={clean_tag(v.attribution)}")
     if v.target_type and v.target_type != "civilians":
-        tags.append(f"target_type={_clean_tag(v.target_type)}")
+        tags.append(f"target_type={clean_tag(v.target_type)}")
     if v.target:
-        tags.append(f"target={_clean_tag(v.target)}")
+        tags.append(f"target={clean_tag(v.target)}")
     if v.weapons:
-        tags.append("weapons=" + ",".join(_clean_tag(w) for w in v.weapons))
+        tags.append("weapons=" + ",".join(clean_tag(w) for w in v.weapons))
     return "; ".join(tags)
 
 
@@ -265,7 +266,7 @@ def write_acled(store: Store, path: Path, *, flt: ExportFilter | None = None, ev
                     row[tags_at] = "; ".join([row[tags_at], *extra])
                     names = [n for n in row[source_at].split("; ") if n]
                     for member in record.members:  # every reporting outlet, after the sources cited
-                        name = " ".join((member.doc.publisher or "").replace(";", ",").split())
+                        name = clean_tag(member.doc.publisher or "")
                         if name and name not in names:
                             names.append(name)
                     row[source_at] = "; ".join(names)

@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from watchfloor.export.acled import clean_tag
 from watchfloor.export.filters import ExportFilter
 from watchfloor.export.stream import (
     _EVENT_COLUMNS,
@@ -446,10 +447,6 @@ def figure_claims_text(figure: Figure) -> str:
     return ", ".join(parts)
 
 
-def _clean(value: str) -> str:
-    return " ".join(value.replace(";", ",").split())
-
-
 def fused_tags(record: FusedRecord) -> list[str]:
     """``key=value`` items describing a fused event (none for an unfused one): reports, grade, member keys,
     the low / high figures and each member's figure."""
@@ -464,7 +461,7 @@ def fused_tags(record: FusedRecord) -> list[str]:
         tags.append(f"{name}_best={figure.best}")
         tags.append(f"{name}_high={figure.high}")
         if figure.claims:
-            tags.append(f"{name}_claims={_clean(figure_claims_text(figure))}")
+            tags.append(f"{name}_claims={clean_tag(figure_claims_text(figure))}")
     tags.append("members=" + ",".join(m.key for m in record.members))
     return tags
 

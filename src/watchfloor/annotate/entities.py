@@ -1093,8 +1093,7 @@ def add_domain_components(
         return bool(stored.get(key, fallback))
 
     if keep_base_ner is None:
-        configured = getattr(settings, "entity_base_ner", None)
-        keep_base_ner = choice(configured if isinstance(configured, bool) else None, "keep_base_ner", True)
+        keep_base_ner = choice(settings.entity_base_ner, "keep_base_ner", True)
     use_ruler = choice(use_ruler, "ruler", True)
     use_nominals = choice(use_nominals, "nominals", use_ruler)
     fill_from_spacy = choice(fill_from_spacy, "fill", True)

@@ -196,13 +196,9 @@ def warmup_docs(docs: int, *, settings: Settings, workers: int, engine: str = "l
     return warmup if docs >= 2 * warmup else docs
 
 
-def process_tree_cpu() -> float:
-    """CPU seconds of this process, its joined children and its live descendants (read from /proc)."""
-    return sum(process_tree_cpu_by_pid().values())
-
-
 def process_tree_cpu_by_pid() -> dict[int, float]:
-    """``process_tree_cpu`` per process: this process (with its joined children) and each live descendant."""
+    """CPU seconds per process: this process with its joined children (``cpu_seconds``), and each live
+    descendant (read from /proc)."""
     own = os.getpid()
     found = {own: cpu_seconds()}
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -328,12 +324,6 @@ def count_words(corpus: list[str]) -> int:
     return sum(len(text.split()) for text in corpus)
 
 
-def _peak_rss_mb(*, children: bool) -> float:
-    """Peak RSS of this process, or of the largest child process waited for so far."""
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024
-
-
 def cpu_seconds() -> float:
     """User + system CPU time of this process and of its children that have been waited for."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -349,7 +339,8 @@ def load_average() -> float:
 
 
 def _self_peak_mb() -> float:
-    return _peak_rss_mb(children=False)
+    """Peak RSS of this process in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_bare(corpus: list[str], *, settings: Settings, workers: int) -> Run:

@@ -171,11 +171,6 @@ def link_actors(session: Session, actors: Sequence[ActorRecord], *, document_id:
     return links
 
 
-def link_actor(session: Session, record: ActorRecord, *, document_id: str) -> ActorLink:
-    """Join ``record`` to a global actor (or create one) and write the merge row."""
-    return link_actors(session, [record], document_id=document_id)[record.local_id]
-
-
 #: Most values bound in one ``IN (...)`` (SQLite caps a statement's parameters).
 _IN_CHUNK = 500
 

@@ -101,12 +101,11 @@ def main() -> int:
     parser.add_argument("--cprofile", type=Path, default=None, help="also write a cProfile dump of the steady state")
     parser.add_argument("--no-gc-freeze", action="store_true", help="leave the models to the garbage collector")
     parser.add_argument("--no-bare", action="store_true", help="skip timing bare spaCy on the same corpus")
-    parser.add_argument("--no-base-ner", action="store_true", help="keep_base_ner=False (measure N's option)")
+    parser.add_argument("--no-base-ner", action="store_true", help="entity_base_ner=False")
     args = parser.parse_args()
 
     from watchfloor.acquire import iter_inputs
-    from watchfloor.annotate import load_pipeline, to_annotated
-    from watchfloor.annotate.entities import add_domain_components
+    from watchfloor.annotate import to_annotated
     from watchfloor.clean import clean
     from watchfloor.extract import actors as actors_module
     from watchfloor.extract import annotators, events, relations
@@ -117,13 +116,11 @@ def main() -> int:
     from watchfloor.resolve.kb import load_actor_kb
     from watchfloor.store.repository import Store
 
-    settings = Settings()
+    settings = Settings(entity_base_ner=False) if args.no_base_ner else Settings()
     corpus = build_corpus(load_muc4_texts(settings.benchmarks_dir / "muc4" / "train.jsonl"), docs=args.docs)
     words = count_words(corpus)
     loads: dict[str, float] = {}
     began, wall = time.process_time(), time.perf_counter()
-    if args.no_base_ner:  # before load_models, which then finds the components in place
-        add_domain_components(load_pipeline(settings.spacy_model), settings=settings, keep_base_ner=False)
     if args.no_gc_freeze:
         import gc
 

@@ -539,8 +539,8 @@ def train_ner(
     nlp = spacy.load(base_model, exclude=_NOT_NER)
     ner = nlp.get_pipe("ner")
     if reuse_labels:
-        teacher = spacy.load(base_model, exclude=_NOT_NER)
-        examples = _training_examples(nlp, documents, base=teacher)
+        # Not yet updated, ``nlp`` predicts as the pretrained model does: it is its own teacher here.
+        examples = _training_examples(nlp, documents, base=nlp)
         new_labels = [t for t in RE3D_TYPES if t not in REUSED_LABELS]
     else:
         examples = _training_examples(nlp, documents)

@@ -854,7 +854,12 @@ def train_sentence_model(examples: Sequence[Example], *, l2: float = 1e-3) -> Mu
 def relevance_of(model: MultiPerceptron, doc: Doc) -> list[float]:
     """Probability that each sentence of ``doc`` describes an incident (mentions a role filler)."""
     sentences = list(doc.sents)
-    return [_sigmoid(model.scores(sentence_features(sentences, i))[0]) for i in range(len(sentences))]
+    return _relevance(model, (sentence_features(sentences, i) for i in range(len(sentences))))
+
+
+def _relevance(model: MultiPerceptron, features: Iterable[Sequence[str]]) -> list[float]:
+    """The relevance model's probability for each sentence's features."""
+    return [_sigmoid(model.scores(f)[0]) for f in features]
 
 
 def _document_relevance(relevance: Sequence[float] | None) -> float:
@@ -1307,7 +1312,7 @@ def cross_fitted_relevance(data: Sequence[TrainingDoc], *, folds: int, l2: float
         model = train_sentence_model(train, l2=l2)
         for i, item in enumerate(data):
             if i % folds == fold:
-                out[i] = relevance_of(model, item.doc)
+                out[i] = _relevance(model, (ex.features for ex in item.sentence_examples))  # features built once
     return out
 
 

@@ -44,7 +44,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1415,6 +1415,28 @@ def _tune_knob(
     return best
 
 
+def _climb(
+    tagger: Muc4RoleTagger,
+    prepared: Sequence[Prepared],
+    documents: Sequence[Muc4Document],
+    *,
+    best: float,
+    values: Iterable[Any],
+    get: Callable[[], Any],
+    put: Callable[[Any], object],
+) -> float:
+    """Try each of ``values`` in turn (through ``put``), keeping one only when it beats ``best``; return the best F1."""
+    for value in values:
+        old = get()
+        put(value)
+        f1 = _evaluate(tagger, prepared, documents)
+        if f1 > best:
+            best = f1
+        else:
+            put(old)
+    return best
+
+
 def tune_thresholds(
     tagger: Muc4RoleTagger,
     prepared: Sequence[Prepared],
@@ -1439,55 +1461,40 @@ def tune_thresholds(
                     tagger.relevance_weight = old_weight
                     _tune_knob(tagger, "type", grid, prepared, documents)
         for knob in (first, *ROLES, *(f"top:{role}" for role in ROLES)):
-            for value in gate_grid if knob == "gate" else grid:
-                old = _get_knob(tagger, knob)
-                _set_knob(tagger, knob, value)
-                f1 = _evaluate(tagger, prepared, documents)
-                if f1 > best:
-                    best = f1
-                else:
-                    _set_knob(tagger, knob, old)
+            best = _climb(
+                tagger,
+                prepared,
+                documents,
+                best=best,
+                values=gate_grid if knob == "gate" else grid,
+                get=partial(_get_knob, tagger, knob),
+                put=partial(_set_knob, tagger, knob),
+            )
         for role in ROLES:
-            for cap in (1, 2, 3, 4, 6):
-                old_cap = tagger.role_caps.get(role, tagger.max_per_role)
-                tagger.role_caps[role] = cap
-                f1 = _evaluate(tagger, prepared, documents)
-                if f1 > best:
-                    best = f1
-                else:
-                    tagger.role_caps[role] = old_cap
-        for share in (False, True):
-            old_share = tagger.share_perpetrators
-            tagger.share_perpetrators = share
-            f1 = _evaluate(tagger, prepared, documents)
-            if f1 > best:
-                best = f1
-            else:
-                tagger.share_perpetrators = old_share
-        for split in (1, 2, 3, 4, 6):
-            old_split = tagger.split_incidents
-            tagger.split_incidents = split
-            f1 = _evaluate(tagger, prepared, documents)
-            if f1 > best:
-                best = f1
-            else:
-                tagger.split_incidents = old_split
-        for shared in SPLIT_SHARED:
-            old_shared = tagger.split_shared
-            tagger.split_shared = shared
-            f1 = _evaluate(tagger, prepared, documents)
-            if f1 > best:
-                best = f1
-            else:
-                tagger.split_shared = old_shared
-        for flag in (True, False):
-            previous = tagger.multi_templates
-            tagger.multi_templates = flag
-            f1 = _evaluate(tagger, prepared, documents)
-            if f1 > best:
-                best = f1
-            else:
-                tagger.multi_templates = previous
+            best = _climb(
+                tagger,
+                prepared,
+                documents,
+                best=best,
+                values=(1, 2, 3, 4, 6),
+                get=partial(tagger.role_caps.get, role, tagger.max_per_role),
+                put=partial(tagger.role_caps.__setitem__, role),
+            )
+        for attribute, values in (
+            ("share_perpetrators", (False, True)),
+            ("split_incidents", (1, 2, 3, 4, 6)),
+            ("split_shared", SPLIT_SHARED),
+            ("multi_templates", (True, False)),
+        ):
+            best = _climb(
+                tagger,
+                prepared,
+                documents,
+                best=best,
+                values=values,
+                get=partial(getattr, tagger, attribute),
+                put=partial(setattr, tagger, attribute),
+            )
     log.info(
         "tuned thresholds: gate %.2f, type %.1f (relevance %.1f), roles %s, top %s, caps %s, share %s, split %d,"
         " multi %s -> F1 %.2f",

@@ -111,6 +111,7 @@ def main() -> int:
     from watchfloor.extract import annotators, events, relations
     from watchfloor.models import Extraction, RawInput
     from watchfloor.pipeline import load_models
+    from watchfloor.resolve.dedup import fingerprint
     from watchfloor.resolve.fusion import fuse
     from watchfloor.resolve.geocode import geocode_extraction, get_geocoder
     from watchfloor.resolve.kb import load_actor_kb
@@ -185,6 +186,8 @@ def main() -> int:
                     )
                     with charge("resolve: geocode"):
                         geocode_extraction(extraction, geocoder=geocoder)
+                    with charge("resolve: near-duplicate fingerprint"):
+                        extraction.signature = fingerprint(document.text).signature
                     with charge("store: write (incl. global actor linking)"):
                         store.write_extraction(extraction)
             with charge("fusion (once, after the batch)"):

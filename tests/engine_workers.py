@@ -55,3 +55,12 @@ def report_init(raw: RawInput) -> Outcome:
 def broken_loader(settings: Settings) -> Callable[[list[RawInput]], list[Outcome]]:
     """A Ray actor loader that cannot load its model."""
     raise ValueError("model files missing")
+
+
+def pid_batch(settings: Settings) -> Callable[[list[RawInput]], list[Outcome]]:
+    """A Ray actor loader: each input's outcome names the process that ran it."""
+    return partial(map_work, _report_pid)
+
+
+def _report_pid(raw: RawInput) -> Outcome:
+    return Outcome(source=raw.source, problem=str(os.getpid()))

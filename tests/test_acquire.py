@@ -215,3 +215,28 @@ def test_seed_folder_end_to_end(settings: Settings) -> None:
     docs = [clean(g) for g in good]
     assert [d.file_name for d in docs] == sorted(d.file_name for d in docs)
     assert all(d.published is not None and d.title for d in docs)
+
+
+def test_jsonl_streams_past_the_file_limit_and_limits_each_line(tmp_path: Path, settings: Settings) -> None:
+    """A JSONL file larger than the input limit is read line by line; only the oversize line is refused."""
+    small = settings.model_copy(update={"max_input_bytes": 200})
+    path = tmp_path / "backfill.jsonl"
+    record = json.dumps({"text": "Gunmen attacked a checkpoint near the border."})
+    huge = json.dumps({"text": "x" * 500})
+    path.write_text("\n".join([record] * 5 + [huge] + [record] * 5) + "\n", encoding="utf-8")
+    assert path.stat().st_size > small.max_input_bytes
+    good, bad = _split(list(iter_inputs([path], settings=small)))
+    assert len(good) == 10
+    assert [e.source for e in bad] == [f"{path}:6"] and "over the limit" in bad[0].problem
+
+
+def test_jsonl_binary_or_blank_file_is_one_error(tmp_path: Path, settings: Settings) -> None:
+    junk, blank = tmp_path / "junk.jsonl", tmp_path / "blank.jsonl"
+    junk.write_bytes(b"\x00\x01\x02" * 100)
+    blank.write_text("\n  \n", encoding="utf-8")
+    good, bad = _split(list(iter_inputs([junk, blank], settings=settings)))
+    assert not good
+    assert [(e.source, e.problem) for e in bad] == [
+        (str(junk), "binary data, not text"),
+        (str(blank), "empty file (whitespace only)"),
+    ]

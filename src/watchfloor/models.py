@@ -325,3 +325,5 @@ class Extraction:
     events: list[EventRecord] = field(default_factory=list)
     relations: list[RelationRecord] = field(default_factory=list)
     extractor: str = ""
+    #: MinHash signature of the text for near-duplicate search (``resolve.dedup``); empty when not computed
+    signature: tuple[int, ...] = ()

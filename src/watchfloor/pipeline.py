@@ -114,12 +114,15 @@ def process_input(raw: RawInput, *, settings: Settings, nlp: Language) -> Extrac
 def process_document_text(annotated: Annotated, *, settings: Settings) -> Extraction:
     """Extract and resolve places for an annotated document."""
     from watchfloor.extract import extract
+    from watchfloor.resolve.dedup import fingerprint
     from watchfloor.resolve.geocode import geocode_extraction, get_geocoder
     from watchfloor.resolve.kb import load_actor_kb
 
     kb = load_actor_kb(extra_files=tuple(settings.actor_kb_files))
     extraction = extract(annotated, settings=settings, kb=kb)
     geocode_extraction(extraction, geocoder=get_geocoder(settings))
+    # per document, so the workers do it rather than the fusion step in the single writer
+    extraction.signature = fingerprint(annotated.document.text).signature
     return extraction
 
 
@@ -167,4 +170,3 @@ def _fail(report: IngestReport, store: Store, source: str, problem: str) -> None
     log.warning("%s: %s", source, problem)
     report.failed.append(IngestFailure(source=source, problem=problem))
     store.record_failure(source, problem)
-

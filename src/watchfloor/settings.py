@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     worker_start: Literal["auto", "fork", "spawn", "forkserver"] = Field(
         default="auto", description="how local.v1 starts workers; auto: fork from a parent holding the models"
     )
-    engine: str = Field(default="local.v1", description="registered engine: local.v1 or ray.v1")
-    ray_address: str | None = Field(default=None, description="address of an existing Ray cluster (ray.v1)")
+    engine: str = Field(default="local.v1", description="registered engine: local.v1, ray.v1, ray.v2")
+    ray_address: str | None = Field(default=None, description="address of an existing Ray cluster (ray engines)")
     shared_dir: Path = Field(
         default=_REPO_ROOT.parent / "shared", description="shared data folder (seeds, gold, benchmarks)"
     )

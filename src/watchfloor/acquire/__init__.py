@@ -34,7 +34,7 @@ from watchfloor.settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MEDIA_TYPES", "SUPPORTED_SUFFIXES", "is_folder_doc", "iter_inputs", "read_jsonl", "read_path"]
+__all__ = ["MEDIA_TYPES", "SUPPORTED_SUFFIXES", "is_folder_doc", "iter_inputs", "read_path", "stream_jsonl"]
 
 #: Suffix (lower case) -> media type of the files watchfloor reads.
 MEDIA_TYPES: dict[str, str] = {
@@ -158,12 +158,12 @@ def _read_bytes(path: Path, *, settings: Settings, binary: bool = False) -> byte
 def read_path(path: Path, *, settings: Settings) -> Iterator[RawInput | InputError]:
     """The report(s) in one file of a supported type: one ``RawInput``, or one per JSONL line or feed item."""
     suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        yield from stream_jsonl(path, max_line_bytes=settings.max_input_bytes)
+        return
     data = _read_bytes(path, settings=settings, binary=suffix == ".pdf")
     if isinstance(data, InputError):
         yield data
-        return
-    if suffix == ".jsonl":
-        yield from read_jsonl(path, data)
         return
     if suffix in FEED_SUFFIXES:
         yield from read_feed(data, source=str(path), file_name=path.name)
@@ -208,19 +208,56 @@ def _record(path: Path, number: int, obj: Any) -> RawInput | InputError:
     )
 
 
-def read_jsonl(path: Path, data: bytes) -> Iterator[RawInput | InputError]:
-    """One ``RawInput`` per JSONL line with ``text`` or ``html``; an ``InputError`` per bad line."""
+def _jsonl_line(path: Path, number: int, raw: bytes) -> RawInput | InputError | None:
+    """One JSONL line's record or error (``None`` for a blank line)."""
     try:
-        content = data.decode("utf-8-sig")
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as exc:
-        yield InputError(str(path), f"JSONL file is not UTF-8 (byte {exc.start})")
+        return InputError(f"{path}:{number}", f"JSONL line is not UTF-8 (byte {exc.start})")
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return InputError(f"{path}:{number}", f"malformed JSON: {exc.msg} at column {exc.colno}")
+    return _record(path, number, obj)
+
+
+def stream_jsonl(path: Path, *, max_line_bytes: int) -> Iterator[RawInput | InputError]:
+    """One ``RawInput`` per JSONL line with ``text`` or ``html``; an ``InputError`` per bad line.
+
+    The file is read a line at a time, so a backfill file of any size streams
+    in constant memory: the size limit applies to each record (line), and an
+    oversize line is skipped without being held in memory.
+    """
+    source = str(path)
+    try:
+        handle = path.open("rb")
+    except PermissionError:
+        yield InputError(source, "cannot read file: permission denied")
         return
-    for number, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputError(f"{path}:{number}", f"malformed JSON: {exc.msg} at column {exc.colno}")
-            continue
-        yield _record(path, number, obj)
+    except OSError as exc:
+        yield InputError(source, f"cannot read file: {exc.strerror or exc}")
+        return
+    with handle:
+        head = handle.peek(8192)[:8192]
+        if not head:
+            yield InputError(source, "empty file")
+            return
+        if looks_binary(head):
+            yield InputError(source, "binary data, not text")
+            return
+        number, records = 0, 0
+        while raw := handle.readline(max_line_bytes + 1):
+            number += 1
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                yield InputError(f"{path}:{number}", f"JSONL line is over the limit of {max_line_bytes} bytes")
+                continue
+            item = _jsonl_line(path, number, raw)
+            if item is not None:
+                records += 1
+                yield item
+        if not records:
+            yield InputError(source, "empty file (whitespace only)")

@@ -393,10 +393,13 @@ def find_figures(text: str, *, offset: int = 0) -> list[Figure]:
     See the module docstring for qualifiers, vague plurals, kinds and what is
     excluded.  Offsets in ``span`` are shifted by ``offset``.
     """
+    matches = _figure_matches(text)
+    if not matches:
+        return []
     dates = _date_spans(text)
     figures: list[Figure] = []
     skip_until = -1
-    for m in _figure_matches(text):
+    for m in matches:
         if m.start() < skip_until or _overlaps(m.start(), m.end(), dates):
             continue
         number_text = (m.groupdict().get("num") or "").strip()

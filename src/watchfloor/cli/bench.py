@@ -24,7 +24,7 @@ console = Console()
 @app.command()
 def throughput(
     docs: Annotated[int, typer.Option("--docs", min=1, help="Documents in the corpus (MUC-4 train, repeated).")] = 200,
-    engine: Annotated[str, typer.Option("--engine", help="local or ray.")] = "local",
+    engine: Annotated[str, typer.Option("--engine", help="local, ray (= ray.v2) or ray.v1.")] = "local",
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker count (1 is always measured too).")] = 2,
     muc4: Annotated[Path | None, typer.Option("--muc4", help="MUC-4 JSONL file (default: shared benchmarks).")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Postgres URL for full runs (default: temp SQLite).")] = None,

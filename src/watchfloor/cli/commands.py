@@ -69,7 +69,7 @@ def ingest(
     ],
     db: str | None = DB_OPTION,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default 1).")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="local (default) or ray.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="local (default), ray (= ray.v2) or ray.v1.")] = None,
     address: Annotated[
         str | None,
         typer.Option("--address", help="Ray cluster to use with --engine ray: auto or ray://host:10001."),

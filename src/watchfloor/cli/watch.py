@@ -17,7 +17,7 @@ EXISTING_OPTION = typer.Option(
     True, "--existing/--new-only", help="Also ingest the files already in the folder (default) or only new ones."
 )
 WORKERS_OPTION = typer.Option(None, "--workers", min=1, help="Worker processes (default 1).")
-ENGINE_OPTION = typer.Option(None, "--engine", help="local.v1 (default) or ray.v1.")
+ENGINE_OPTION = typer.Option(None, "--engine", help="local (default), ray (= ray.v2) or ray.v1.")
 MAX_CYCLES_OPTION = typer.Option(None, "--max-cycles", min=1, help="Stop after this many polls.")
 
 

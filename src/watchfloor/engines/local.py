@@ -133,7 +133,7 @@ def run_local(items: Iterable[RawInput | InputError], settings: Settings) -> Ite
         yield from run_pool(items, settings)
 
 
-def _batches(items: Iterable[RawInput | InputError], size: int) -> Iterator[tuple[list[Outcome], list[RawInput]]]:
+def input_batches(items: Iterable[RawInput | InputError], size: int) -> Iterator[tuple[list[Outcome], list[RawInput]]]:
     """Batches of up to ``size`` inputs, with the acquire errors met on the way as failed outcomes."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -145,7 +145,7 @@ def _run_inline(items: Iterable[RawInput | InputError], settings: Settings) -> I
     from watchfloor.pipeline import load_models
 
     nlp: Language | None = None
-    for errors, raws in _batches(items, settings.batch_size):
+    for errors, raws in input_batches(items, settings.batch_size):
         yield from errors
         if raws:
             nlp = nlp or load_models(settings)
@@ -222,7 +222,7 @@ def run_pool(
     pool = _new_pool(settings, plan)
     pending: Pending = deque()
     try:
-        for errors, raws in _batches(items, pool_batch_size(settings)):
+        for errors, raws in input_batches(items, pool_batch_size(settings)):
             yield from errors
             if not raws:
                 continue

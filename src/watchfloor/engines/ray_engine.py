@@ -1,16 +1,22 @@
-"""The Ray engine: the same per-document stages as Ray Data ``map_batches``
-over an actor pool whose workers each hold the spaCy pipeline.
+"""The Ray engines: the same per-document stages on Ray workers that each hold the spaCy pipeline.
+
+* ``ray.v2`` (``run_actor_plan``): ``settings.workers`` long-lived actors fed
+  batches directly; the models load once per actor for the whole run.
+* ``ray.v1`` (``run_ray_plan``): Ray Data ``map_batches`` over an actor pool,
+  one dataset per ``CHUNK`` inputs (each with a fresh pool).
 
 ``settings.ray_address`` points at an existing cluster (``ray://host:10001``
 or ``auto``); without it a local cluster with ``settings.workers`` CPUs is
-started for the run.  Inputs are sent in chunks so a long stream never sits
-in the driver's memory at once; the store is written by the driver only.
+started for the run.  Inputs are sent in chunks (v1) or a bounded number of
+batches (v2), so a long stream never sits in the driver's memory at once;
+the store is written by the driver only.
 
 Failures: an exception on one document comes back as a failed ``Outcome``
 (``process_batch``).  An actor that dies (segfault, OOM kill) is not
-restarted by Ray Data here (``max_restarts=0``), so the chunk's execution
-fails; the inputs of that chunk not yet returned are then re-run one at a
-time on a fresh actor, and only the input that kills an actor is failed.
+restarted by Ray (``max_restarts=0``).  With v1 the chunk's execution fails
+and the inputs of that chunk not yet returned are re-run; with v2 the dead
+actor's batches are re-run and the actor replaced.  Re-runs go one input at
+a time on a fresh actor, and only the input that kills an actor is failed.
 An actor that cannot even start (its loader raises) ends the run with a
 ``ConfigError`` instead of failing every input one by one.
 """
@@ -18,6 +24,7 @@ An actor that cannot even start (its loader raises) ends the run with a
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -72,13 +79,16 @@ class _Worker:
 
 
 class _SoloWorker:
-    """A plain actor for re-running suspect inputs one at a time."""
+    """A plain actor holding the model: batches (``ray.v2``) or single suspect inputs (re-runs)."""
 
     def __init__(self, settings: Settings, loader: LoaderFn) -> None:
         self.work = loader(settings)
 
     def run(self, raw: RawInput) -> Outcome:
         return self.work([raw])[0]
+
+    def run_batch(self, raws: list[RawInput]) -> list[Outcome]:
+        return self.work(raws)
 
     def ready(self) -> bool:
         return True
@@ -149,36 +159,116 @@ def _run_chunk(raws: list[RawInput], settings: Settings, plan: RayPlan) -> Itera
             yield row["outcome"]
     except Exception as exc:  # Ray wraps an actor death in several exception types
         log.error("a Ray worker failed (%s); re-running the remaining inputs one by one", type(exc).__name__)
-        yield from _isolate([raw for i, raw in enumerate(raws) if i not in done], settings, plan)
+        import ray
+
+        slot = _Slot(_start_actors(1, settings, plan)[0], settings, plan)
+        try:
+            yield from _isolate([raw for i, raw in enumerate(raws) if i not in done], slot)
+        finally:
+            ray.kill(slot.actor)
 
 
-def _isolate(raws: list[RawInput], settings: Settings, plan: RayPlan) -> Iterator[Outcome]:
-    """Run ``raws`` one at a time on a fresh actor; an input that kills the actor is failed."""
+def _start_actors(count: int, settings: Settings, plan: RayPlan) -> list[Any]:
+    """``count`` model-holding actors, once all have loaded; one that cannot start fails the run, not every input."""
     import ray
     from ray.exceptions import RayActorError
 
     solo: Any = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(_SoloWorker)
-
-    def fresh() -> Any:
-        """A new actor, once it has loaded; an actor that cannot start fails the run, not every input."""
-        actor = solo.remote(settings, plan.loader)
-        try:
-            ray.get(actor.ready.remote())
-        except RayActorError as exc:
-            raise ConfigError(f"a Ray worker cannot start: {exc}") from exc
-        return actor
-
-    actor: Any = fresh()
+    actors = [solo.remote(settings, plan.loader) for _ in range(count)]
     try:
-        for raw in raws:
-            try:
-                outcome: Outcome = ray.get(actor.run.remote(raw))
-                yield outcome
-            except RayActorError:
-                yield Outcome(source=raw.source, problem=DIED)
-                actor = fresh()
+        ray.get([actor.ready.remote() for actor in actors])
+    except RayActorError as exc:
+        for actor in actors:
+            ray.kill(actor)
+        raise ConfigError(f"a Ray worker cannot start: {exc}") from exc
+    return actors
+
+
+class _Slot:
+    """One place in the actor pool: its live actor, replaced by a fresh one when it dies."""
+
+    def __init__(self, actor: Any, settings: Settings, plan: RayPlan) -> None:
+        self.actor, self.settings, self.plan = actor, settings, plan
+
+    def replace(self) -> None:
+        import ray
+
+        ray.kill(self.actor)  # already dead: frees its CPU before the new one asks for it
+        self.actor = _start_actors(1, self.settings, self.plan)[0]
+
+
+def _isolate(raws: list[RawInput], slot: _Slot) -> Iterator[Outcome]:
+    """Run ``raws`` one at a time on the slot's actor; an input that kills it is failed and the actor replaced."""
+    import ray
+    from ray.exceptions import RayActorError
+
+    for raw in raws:
+        try:
+            outcome: Outcome = ray.get(slot.actor.run.remote(raw))
+            yield outcome
+        except RayActorError:
+            yield Outcome(source=raw.source, problem=DIED)
+            slot.replace()
+
+
+#: Batches queued on each ``ray.v2`` actor beyond the one it is working on, so it never waits for the driver.
+AHEAD = 2
+
+
+@engines.register("ray.v2")
+def run_ray_actors(items: Iterable[RawInput | InputError], settings: Settings) -> Iterator[Outcome]:
+    """Process ``items`` on a pool of long-lived Ray actors; failures come back as ``Outcome``s."""
+    yield from run_actor_plan(items, settings)
+
+
+def run_actor_plan(
+    items: Iterable[RawInput | InputError], settings: Settings, *, plan: RayPlan | None = None
+) -> Iterator[Outcome]:
+    """``ray.v2``: batches sent straight to ``settings.workers`` actors that live for the whole run.
+
+    Unlike ``ray.v1`` there is no dataset per chunk, so the models are loaded
+    once per actor however long the stream, and Ray Data's start-up is not
+    paid.  Batches go round-robin with ``AHEAD`` queued per actor (so the
+    driver holds at most ``workers * (AHEAD + 1)`` batches) and come back in
+    input order.  A batch whose actor died is re-run one input at a time on a
+    fresh actor that replaces the dead one (``_isolate``).
+    """
+    import ray
+    from ray.exceptions import RayActorError
+
+    from watchfloor.engines.local import input_batches
+
+    plan = plan or RayPlan()
+    _ensure_ray(settings)
+    slots = [_Slot(actor, settings, plan) for actor in _start_actors(max(1, settings.workers), settings, plan)]
+    pending: deque[tuple[_Slot, Any, list[RawInput], Any]] = deque()
+
+    def collect() -> Iterator[Outcome]:
+        slot, actor, raws, future = pending.popleft()
+        try:
+            outcomes: list[Outcome] = ray.get(future)
+        except RayActorError:
+            log.error("a Ray worker died; re-running its batch of %d inputs one by one", len(raws))
+            if slot.actor is actor:  # the first of its batches to fail: replace it
+                slot.replace()
+            yield from _isolate(raws, slot)
+            return
+        yield from outcomes
+
+    try:
+        for turn, (errors, raws) in enumerate(input_batches(items, settings.batch_size)):
+            yield from errors
+            if not raws:
+                continue
+            while len(pending) >= len(slots) * (AHEAD + 1):
+                yield from collect()
+            slot = slots[turn % len(slots)]
+            pending.append((slot, slot.actor, raws, slot.actor.run_batch.remote(raws)))
+        while pending:
+            yield from collect()
     finally:
-        ray.kill(actor)
+        for slot in slots:
+            ray.kill(slot.actor)
 
 
 def shutdown() -> None:

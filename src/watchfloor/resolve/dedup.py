@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,11 +46,20 @@ def shingles(text: str, *, size: int = SHINGLE) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash permutations for ``NUM_PERM`` and ``_SEED``, drawn once (drawing them costs more than hashing)."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=NUM_PERM, seed=_SEED).permutations
+    return a, b
+
+
 def fingerprint(text: str) -> Fingerprint:
     """MinHash signature and band keys of ``text`` (deterministic across runs)."""
     from datasketch import MinHash
 
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED)
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, permutations=_permutations())
     minhash.update_batch([s.encode("utf-8") for s in shingles(text)])
     signature = tuple(int(v) for v in minhash.hashvalues)
     return Fingerprint(signature=signature, bands=band_keys(signature))

@@ -236,8 +236,14 @@ class Store:
         A document already stored is left alone (``created=False``).  The
         keyword options carry near-duplicate data (``watchfloor.resolve.dedup``):
         the MinHash signature, its LSH band keys, and the document this one
-        reposts / the cluster it belongs to.
+        reposts / the cluster it belongs to.  Without ``minhash`` the
+        extraction's own ``signature`` is stored, with its band keys.
         """
+        if minhash is None and extraction.signature:
+            from watchfloor.resolve.dedup import band_keys
+
+            minhash = extraction.signature
+            bands = bands or band_keys(extraction.signature)
         dedup = _DedupData(
             list(minhash) if minhash is not None else None, list(dict.fromkeys(bands)), repost_of, cluster_id
         )

@@ -60,6 +60,7 @@ from watchfloor.export.stream import (
 from watchfloor.models import Citation, PlaceRef, Qualifier, Quantity
 from watchfloor.store import schema as db
 from watchfloor.store import schema_fusion as fdb
+from watchfloor.store.fusion_repo import figure_view, fused_conditions
 from watchfloor.store.repository import Store
 from watchfloor.store.views import EventView
 
@@ -156,32 +157,6 @@ def resolve_mode(format: str, events: str | None) -> str:
 # -- streaming -----------------------------------------------------------------------
 
 
-def _fused_where(flt: ExportFilter, fused: Any) -> list[Any]:
-    """Conditions of ``flt`` on the fused event ``fused`` (an alias of ``fused_events``)."""
-    where: list[Any] = []
-    if flt.types:
-        where.append(fused.type.in_(list(flt.types)))
-    if flt.country:
-        where.append(fused.country == flt.country)
-    if flt.since:
-        where.append(fused.date_end >= flt.since)
-    if flt.until:
-        where.append(fused.date_start <= flt.until)
-    if flt.actor_ids:
-        member = aliased(fdb.FusedMember)
-        where.append(
-            exists()
-            .where(member.fused_event_id == fused.id)
-            .where(
-                exists().where(
-                    db.EventParticipant.event_id == member.event_id,
-                    db.EventParticipant.actor_id.in_(list(flt.actor_ids)),
-                )
-            )
-        )
-    return where
-
-
 def iter_fused_records(store: Store, flt: ExportFilter | None = None, *, page: int = PAGE) -> Iterator[FusedRecord]:
     """Fused events passing ``flt`` (on the fused fields), and unfused events passing it, one record each.
 
@@ -199,7 +174,9 @@ def iter_fused_records(store: Store, flt: ExportFilter | None = None, *, page: i
     lead = and_(
         member.id.is_not(None),
         ~exists().where(earlier.fused_event_id == member.fused_event_id, earlier.event_id < db.Event.id),
-        *_fused_where(flt, fused),
+        *fused_conditions(
+            fused, since=flt.since, until=flt.until, country=flt.country, types=flt.types, actor_ids=flt.actor_ids
+        ),
     )
     last = 0
     docs: dict[str, DocMeta] = {}
@@ -331,24 +308,22 @@ def unfused_record(ev: ExportEvent) -> FusedRecord:
 
 
 def _stored_figure(row: fdb.FusedEvent, name: str, keys: dict[int, ExportEvent]) -> Figure | None:
-    low, best, high = (getattr(row, f"{name}_{part}") for part in ("low", "best", "high"))
-    if low is None or best is None or high is None:
+    view = figure_view(row, name)
+    if view is None:
         return None
-    claims = []
-    for c in (row.fields or {}).get("figures", {}).get(name, []):
-        ev = keys.get(int(c["event"]))
-        claims.append(
-            FigureClaim(
-                event_id=int(c["event"]),
-                key=ev.key if ev is not None else "",
-                document=str(c["document"]),
-                outlet=c.get("outlet"),
-                low=int(c["low"]),
-                high=int(c["high"]),
-            )
+    claims = [
+        FigureClaim(
+            event_id=c.event_id,
+            key=keys[c.event_id].key if c.event_id in keys else "",
+            document=c.document,
+            outlet=c.outlet,
+            low=c.low,
+            high=c.high,
         )
+        for c in view.claims
+    ]
     claims.sort(key=lambda c: (c.key, c.low, c.high, c.outlet or ""))
-    return Figure(low=int(low), best=int(best), high=int(high), claims=tuple(claims))
+    return Figure(low=view.low, best=view.best, high=view.high, claims=tuple(claims))
 
 
 def _first(values: Sequence[Any]) -> Any:

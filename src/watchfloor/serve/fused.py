@@ -21,8 +21,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from watchfloor.errors import NotFoundError
 from watchfloor.serve.auth import require_read
@@ -42,6 +42,7 @@ from watchfloor.serve.schemas import (
 )
 from watchfloor.store import schema as db
 from watchfloor.store import schema_fusion as fdb
+from watchfloor.store.fusion_repo import figure_view, fused_conditions
 
 log = logging.getLogger(__name__)
 
@@ -128,62 +129,15 @@ def fused_event_of(session: Session, event_id: int) -> int | None:
     return int(found) if found is not None else None
 
 
-def _conditions(
-    *,
-    since: dt.date | None,
-    until: dt.date | None,
-    country: str | None,
-    type: str | None,
-    actor: int | None,
-    grade: Grade | None,
-    credibility: int | None,
-    min_reports: int,
-) -> list[ColumnElement[bool]]:
-    f = fdb.FusedEvent
-    where: list[ColumnElement[bool]] = []
-    if since is not None:
-        where.append(f.date_end >= since)
-    if until is not None:
-        where.append(f.date_start <= until)
-    if country:
-        where.append(f.country == country.upper())
-    if type:
-        where.append(f.type == type)
-    if grade is not None:
-        where.append(f.reliability <= grade)  # A is the most reliable
-    if credibility is not None:
-        where.append(f.credibility <= credibility)  # 1 is confirmed
-    if min_reports > 1:
-        where.append(f.documents >= min_reports)
-    if actor is not None:
-        member = aliased(fdb.FusedMember)
-        where.append(
-            exists()
-            .where(member.fused_event_id == f.id)
-            .where(
-                exists().where(db.EventParticipant.event_id == member.event_id, db.EventParticipant.actor_id == actor)
-            )
-        )
-    return where
-
-
 def _figure(row: fdb.FusedEvent, name: str, *, with_claims: bool) -> FigureOut | None:
-    low, best, high = (getattr(row, f"{name}_{part}") for part in ("low", "best", "high"))
-    if low is None or best is None or high is None:
+    view = figure_view(row, name)
+    if view is None:
         return None
-    claims = []
-    if with_claims:
-        claims = [
-            FigureClaimOut(
-                event=int(c["event"]),
-                document=str(c["document"]),
-                outlet=c.get("outlet"),
-                low=int(c["low"]),
-                high=int(c["high"]),
-            )
-            for c in (row.fields or {}).get("figures", {}).get(name, [])
-        ]
-    return FigureOut(low=low, best=best, high=high, claims=claims)
+    claims = [
+        FigureClaimOut(event=c.event_id, document=c.document, outlet=c.outlet, low=c.low, high=c.high)
+        for c in (view.claims if with_claims else [])
+    ]
+    return FigureOut(low=view.low, best=view.best, high=view.high, claims=claims)
 
 
 def _fused_out(row: fdb.FusedEvent, place: db.Place | None, *, detail: bool = False) -> dict[str, Any]:
@@ -234,13 +188,14 @@ def list_fused(
     """One page of fused events (by id), filtered."""
     key = fdb.FusedEvent.id
     query = select(fdb.FusedEvent).where(
-        *_conditions(
+        *fused_conditions(
+            fdb.FusedEvent,
             since=since,
             until=until,
             country=country,
-            type=type,
-            actor=actor,
-            grade=grade,
+            types=[type] if type else [],
+            actor_ids=[actor] if actor is not None else [],
+            reliability=grade,
             credibility=credibility,
             min_reports=min_reports,
         )

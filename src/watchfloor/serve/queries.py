@@ -226,11 +226,6 @@ class AggregateCache:
 # -- event filters -------------------------------------------------------------
 
 
-def hidden_events(session: Session) -> list[int]:
-    """Events folded into another by a live merge (left out of listings)."""
-    return list(session.scalars(select(EventMerge.merged_event_id).where(EventMerge.undone.is_(False))))
-
-
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -321,9 +316,12 @@ def _span_start(session: Session, since: dt.date) -> dt.date | None:
     return since - dt.timedelta(days=span)
 
 
-def _not_merged_away() -> ColumnElement[bool]:
-    """Leaves out events folded into another by a live merge (one subquery, evaluated once)."""
-    return db.Event.id.not_in(select(EventMerge.merged_event_id).where(EventMerge.undone.is_(False)))
+def _not_merged_away(event_id: Any = db.Event.id) -> ColumnElement[bool]:
+    """Leaves out events folded into another by a live merge (one subquery, evaluated once).
+
+    ``event_id`` is the column holding the event id (``events.id`` by default).
+    """
+    return event_id.not_in(select(EventMerge.merged_event_id).where(EventMerge.undone.is_(False)))
 
 
 def event_conditions(session: Session, filters: EventFilter, *, grades: GradeCache) -> list[ColumnElement[bool]]:
@@ -845,14 +843,11 @@ def _actor_is_live() -> ColumnElement[bool]:
 def _event_counts(session: Session, actor_ids: Sequence[int]) -> dict[int, int]:
     if not actor_ids:
         return {}
-    hidden = hidden_events(session)
     query = (
         select(db.EventParticipant.actor_id, func.count(func.distinct(db.EventParticipant.event_id)))
-        .where(db.EventParticipant.actor_id.in_(list(actor_ids)))
+        .where(db.EventParticipant.actor_id.in_(list(actor_ids)), _not_merged_away(db.EventParticipant.event_id))
         .group_by(db.EventParticipant.actor_id)
     )
-    if hidden:
-        query = query.where(db.EventParticipant.event_id.not_in(hidden))
     return {a: int(n) for a, n in session.execute(query)}
 
 
@@ -959,10 +954,12 @@ def get_actor(session: Session, actor_id: int, *, grades: GradeCache) -> ActorDe
         )
     )
     event_ids = select(db.EventParticipant.event_id).where(db.EventParticipant.actor_id == actor_id)
-    hidden = hidden_events(session)
-    recent_query = _event_select().where(db.Event.id.in_(event_ids)).order_by(db.Event.id.desc()).limit(100)
-    if hidden:
-        recent_query = recent_query.where(db.Event.id.not_in(hidden))
+    recent_query = (
+        _event_select()
+        .where(db.Event.id.in_(event_ids), _not_merged_away())
+        .order_by(db.Event.id.desc())
+        .limit(100)
+    )
     recent = [_event_out(r) for r in session.execute(recent_query)]
     claims = claims_where(
         session,

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from watchfloor.errors import ConfigError, NotFoundError
 from watchfloor.models import Citation, PlaceRef
@@ -596,17 +596,70 @@ def _claim_views(session: Session, event_ids: Sequence[int]) -> list[FusedClaimV
     return claims
 
 
-def _figure_view(row: fdb.FusedEvent, name: str) -> FigureView | None:
+def figure_view(row: fdb.FusedEvent, name: str) -> FigureView | None:
+    """A fused event's reconciled ``name`` figure (killed, injured ...) with each member's stored figure."""
     low, best, high = (getattr(row, f"{name}_{part}") for part in ("low", "best", "high"))
     if low is None or best is None or high is None:
         return None
     claims = [
         FigureClaimView(
-            event_id=c["event"], document=c["document"], outlet=c.get("outlet"), low=c["low"], high=c["high"]
+            event_id=int(c["event"]),
+            document=str(c["document"]),
+            outlet=c.get("outlet"),
+            low=int(c["low"]),
+            high=int(c["high"]),
         )
         for c in (row.fields or {}).get("figures", {}).get(name, [])
     ]
-    return FigureView(low=low, best=best, high=high, claims=claims)
+    return FigureView(low=int(low), best=int(best), high=int(high), claims=claims)
+
+
+def fused_conditions(
+    fused: Any,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    country: str | None = None,
+    types: Sequence[str] = (),
+    actor_ids: Sequence[int] = (),
+    reliability: str | None = None,
+    credibility: int | None = None,
+    min_reports: int = 1,
+) -> list[ColumnElement[bool]]:
+    """Filter conditions on ``fused`` (``fused_events`` or an alias of it), shared by the API and the exports.
+
+    Dates select fused events whose span overlaps the window; ``reliability``
+    and ``credibility`` are the worst grade accepted (A and 1 are the best);
+    ``actor_ids`` keeps fused events where any member event names one of them.
+    """
+    where: list[ColumnElement[bool]] = []
+    if since is not None:
+        where.append(fused.date_end >= since)
+    if until is not None:
+        where.append(fused.date_start <= until)
+    if country:
+        where.append(fused.country == country.upper())
+    if types:
+        where.append(fused.type.in_(list(types)))
+    if reliability is not None:
+        where.append(fused.reliability <= reliability)
+    if credibility is not None:
+        where.append(fused.credibility <= credibility)
+    if min_reports > 1:
+        where.append(fused.documents >= min_reports)
+    if actor_ids:
+        member = aliased(fdb.FusedMember)
+        where.append(
+            exists()
+            .where(member.fused_event_id == fused.id)
+            .where(
+                exists().where(
+                    db.EventParticipant.event_id == member.event_id,
+                    db.EventParticipant.actor_id.in_(list(actor_ids)),
+                )
+            )
+        )
+    return where
 
 
 def _fused_views(session: Session, rows: Sequence[fdb.FusedEvent], *, with_claims: bool) -> list[FusedEventView]:
@@ -637,8 +690,8 @@ def _fused_views(session: Session, rows: Sequence[fdb.FusedEvent], *, with_claim
                 date_end=r.date_end,
                 location=location,
                 actors={role: list(a) for role, a in (r.fields or {}).get("actors", {}).items()},
-                killed=_figure_view(r, "killed"),
-                injured=_figure_view(r, "injured"),
+                killed=figure_view(r, "killed"),
+                injured=figure_view(r, "injured"),
                 reliability=r.reliability,
                 credibility=r.credibility,
                 independent_sources=r.independent_sources,

@@ -19,48 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from watchfloor.bench.throughput import build_corpus, load_average, load_muc4_texts
+from watchfloor.bench.throughput import build_corpus, descendants, load_average, load_muc4_texts, proc_mb
 from watchfloor.pipeline import ingest
 from watchfloor.settings import Settings
 from watchfloor.store.repository import Store
 
 log = logging.getLogger(__name__)
-
-
-def rss_mb(pid: int, field: str = "VmRSS") -> float:
-    """Resident set size (or another ``/proc/PID/status`` field in kB) of a process in MB (0.0 if it has gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional set size in MB: pages shared with the parent (forked workers) count in part."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of ``pid`` (from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def main() -> int:
@@ -83,17 +47,19 @@ def main() -> int:
         url = args.db or f"sqlite:///{Path(tmp) / 'mem.db'}"
         run = settings.model_copy(update={"workers": args.workers, "engine": args.engine, "database_url": url})
         start, done = time.perf_counter(), 0
-        print(f"start: driver {rss_mb(os.getpid()):.0f} MB", flush=True)
+        print(f"start: driver {proc_mb(os.getpid(), 'VmRSS'):.0f} MB", flush=True)
 
         def sample(_source: str) -> None:
             nonlocal done
             done += 1
             if done % args.every == 0 or done == args.docs:
-                kids = sorted(children(os.getpid()))
-                workers = " ".join(f"{rss_mb(c):.0f}/{pss_mb(c):.0f}" for c in kids)
+                kids = sorted(descendants(os.getpid()))
+                workers = " ".join(
+                    f"{proc_mb(c, 'VmRSS'):.0f}/{proc_mb(c, 'Pss', table='smaps_rollup'):.0f}" for c in kids
+                )
                 print(
                     f"docs {done:>7}  {time.perf_counter() - start:8.0f} s  load {load_average():5.1f}  "
-                    f"driver {rss_mb(os.getpid()):6.0f} MB  workers RSS/PSS MB [{workers}]",
+                    f"driver {proc_mb(os.getpid(), 'VmRSS'):6.0f} MB  workers RSS/PSS MB [{workers}]",
                     flush=True,
                 )
 
@@ -102,7 +68,7 @@ def main() -> int:
     fusion = report.fusion.seconds if report.fusion else 0.0
     print(
         f"{len(report.added)} added, {len(report.failed)} failed, {time.perf_counter() - start:.0f} s "
-        f"(fusion {fusion:.0f} s); driver peak RSS {rss_mb(os.getpid(), 'VmHWM'):.0f} MB",
+        f"(fusion {fusion:.0f} s); driver peak RSS {proc_mb(os.getpid(), 'VmHWM'):.0f} MB",
         flush=True,
     )
     return 0

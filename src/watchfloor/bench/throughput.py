@@ -211,16 +211,15 @@ def process_tree_cpu_by_pid() -> dict[int, float]:
     return found
 
 
-def _proc_status(pid: int) -> dict[str, str]:
+def proc_mb(pid: int, *fields: str, table: str = "status") -> float:
+    """The largest of ``fields`` (kB lines such as ``VmRSS``, ``VmHWM``; ``Pss`` with ``table="smaps_rollup"``)
+    of ``/proc/PID/<table>``, in MB; 0.0 when the process has gone or there is no /proc."""
     try:
-        text = Path(f"/proc/{pid}/status").read_text()
+        text = Path(f"/proc/{pid}/{table}").read_text()
     except OSError:
-        return {}
-    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
-
-
-def _kb(value: str | None) -> float:
-    return int(value.split()[0]) / 1024 if value else 0.0
+        return 0.0
+    values = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    return max((int(values[f].split()[0]) / 1024 for f in fields if f in values), default=0.0)
 
 
 def descendants(pid: int) -> list[int]:
@@ -270,8 +269,7 @@ class RssSampler:
     def sample(self) -> None:
         for pid in descendants(os.getpid()):
             if pid in self.peaks or self._is_worker(pid):
-                status = _proc_status(pid)
-                peak = max(_kb(status.get("VmHWM")), _kb(status.get("VmRSS")))
+                peak = proc_mb(pid, "VmHWM", "VmRSS")
                 if peak:
                     self.peaks[pid] = max(self.peaks.get(pid, 0.0), peak)
 

@@ -71,35 +71,16 @@ def load_models(settings: Settings) -> Language:
     workers share their pages copy-on-write without the collector writing
     to them.
     """
-    import gc
-
     from watchfloor.resolve.geocode import get_geocoder
     from watchfloor.resolve.kb import load_actor_kb
+    from watchfloor.runtime import freeze_once, gc_paused
 
-    collecting = gc.isenabled()
-    gc.disable()  # loading builds millions of objects and no garbage cycles: collecting meanwhile is waste
-    try:
+    with gc_paused():
         nlp = build_nlp(settings)
         load_actor_kb(extra_files=tuple(settings.actor_kb_files))
         get_geocoder(settings)
-    finally:
-        if collecting:
-            gc.enable()
-    _freeze_once()
+    freeze_once()
     return nlp
-
-
-_frozen = False
-
-
-def _freeze_once() -> None:
-    global _frozen
-    if not _frozen:
-        import gc
-
-        gc.collect()
-        gc.freeze()
-        _frozen = True
 
 
 def process_input(raw: RawInput, *, settings: Settings, nlp: Language) -> Extraction:

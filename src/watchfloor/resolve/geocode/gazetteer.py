@@ -18,7 +18,6 @@ Every name and alias is indexed under two keys (``names.name_key`` and
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import math
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from watchfloor.errors import KnowledgeBaseError
 from watchfloor.resolve.geocode.names import fold, loose_key, loose_key_of, name_key
+from watchfloor.runtime import gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -447,19 +447,14 @@ def cached_gazetteer(
 
 
 def _read_cache(path: Path) -> Gazetteer | None:
-    collecting = gc.isenabled()
-    gc.disable()  # hundreds of thousands of objects and no cycles: collecting meanwhile only costs time
     try:
-        with path.open("rb") as handle:
+        with gc_paused(), path.open("rb") as handle:
             found = pickle.load(handle)
     except FileNotFoundError:
         return None
     except Exception as exc:  # a truncated or foreign file: rebuild it
         log.warning("gazetteer cache %s unreadable (%s); rebuilding it", path, exc)
         return None
-    finally:
-        if collecting:
-            gc.enable()
     if not isinstance(found, Gazetteer):
         log.warning("gazetteer cache %s holds no gazetteer; rebuilding it", path)
         return None

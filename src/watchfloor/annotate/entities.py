@@ -427,26 +427,22 @@ def convention_spans(doc: Doc, *, rules: frozenset[str] = ALL_RULES) -> list[Spa
                 ents.append(Span(doc, token.i, token.i + 1, label="Quantity"))
             elif len(ents[n]) == 1 and ents[n].label_ not in ("Quantity", "Temporal", "Money"):
                 ents[n] = Span(doc, token.i, token.i + 1, label="Quantity")
-    if "vessels" in rules:
-        ents = _tag_vessels(doc, ents)
-    if "sites" in rules:
-        ents = _tag_sites(doc, ents)
+    for name, tagger in (("vessels", _tag_vessels), ("sites", _tag_sites)):
+        if name in rules:
+            ents = tagger(doc, ents)
     if ents:
         ents = _tidy_boundaries(doc, ents, rules)
-        if "place_region" in rules:
-            ents = _join_place_with_region(doc, ents)
-        if "people_of_place" in rules:
-            ents = _people_of_place(doc, ents)
-        if "qualified_places" in rules:
-            ents = _qualified_places(doc, ents)
-        if "place_or_actor" in rules:
-            ents = _place_or_actor(doc, ents)
-        if "organisation_words" in rules:
-            ents = _organisation_words(doc, ents)
-        if "articles" in rules:
-            ents = _attach_articles(doc, ents)
-        if "titles" in rules:
-            ents = _attach_titles(doc, ents)
+        for name, rule in (  # in this order: each sees the spans the one before it left
+            ("place_region", _join_place_with_region),
+            ("people_of_place", _people_of_place),
+            ("qualified_places", _qualified_places),
+            ("place_or_actor", _place_or_actor),
+            ("organisation_words", _organisation_words),
+            ("articles", _attach_articles),
+            ("titles", _attach_titles),
+        ):
+            if name in rules:
+                ents = rule(doc, ents)
     return sorted(ents, key=lambda span: span.start)
 
 

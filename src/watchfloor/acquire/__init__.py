@@ -129,6 +129,13 @@ def iter_inputs(paths: Sequence[str | Path], *, settings: Settings) -> Iterator[
             yield from read_path(item, settings=settings)
 
 
+def _unreadable(source: str, exc: OSError) -> InputError:
+    """The error for a file that cannot be opened or read."""
+    if isinstance(exc, PermissionError):
+        return InputError(source, "cannot read file: permission denied")
+    return InputError(source, f"cannot read file: {exc.strerror or exc}")
+
+
 def _read_bytes(path: Path, *, settings: Settings, binary: bool = False) -> bytes | InputError:
     source = str(path)
     try:
@@ -142,10 +149,8 @@ def _read_bytes(path: Path, *, settings: Settings, binary: bool = False) -> byte
     try:
         with path.open("rb") as handle:
             data = handle.read(settings.max_input_bytes + 1)
-    except PermissionError:
-        return InputError(source, "cannot read file: permission denied")
     except OSError as exc:
-        return InputError(source, f"cannot read file: {exc.strerror or exc}")
+        return _unreadable(source, exc)
     if len(data) > settings.max_input_bytes:
         return InputError(source, f"file is over the limit of {settings.max_input_bytes} bytes")
     if not data.strip():
@@ -233,11 +238,8 @@ def stream_jsonl(path: Path, *, max_line_bytes: int) -> Iterator[RawInput | Inpu
     source = str(path)
     try:
         handle = path.open("rb")
-    except PermissionError:
-        yield InputError(source, "cannot read file: permission denied")
-        return
     except OSError as exc:
-        yield InputError(source, f"cannot read file: {exc.strerror or exc}")
+        yield _unreadable(source, exc)
         return
     with handle:
         head = handle.peek(8192)[:8192]

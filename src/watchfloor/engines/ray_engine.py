@@ -161,7 +161,7 @@ def _run_chunk(raws: list[RawInput], settings: Settings, plan: RayPlan) -> Itera
         log.error("a Ray worker failed (%s); re-running the remaining inputs one by one", type(exc).__name__)
         import ray
 
-        slot = _Slot(_start_actors(1, settings, plan)[0], settings, plan)
+        slot = _Slot(settings, plan)
         try:
             yield from _isolate([raw for i, raw in enumerate(raws) if i not in done], slot)
         finally:
@@ -187,8 +187,10 @@ def _start_actors(count: int, settings: Settings, plan: RayPlan) -> list[Any]:
 class _Slot:
     """One place in the actor pool: its live actor, replaced by a fresh one when it dies."""
 
-    def __init__(self, actor: Any, settings: Settings, plan: RayPlan) -> None:
-        self.actor, self.settings, self.plan = actor, settings, plan
+    def __init__(self, settings: Settings, plan: RayPlan, *, actor: Any = None) -> None:
+        """The slot of ``actor``, or of a fresh actor started now."""
+        self.settings, self.plan = settings, plan
+        self.actor = actor if actor is not None else _start_actors(1, settings, plan)[0]
 
     def replace(self) -> None:
         import ray
@@ -240,7 +242,8 @@ def run_actor_plan(
 
     plan = plan or RayPlan()
     _ensure_ray(settings)
-    slots = [_Slot(actor, settings, plan) for actor in _start_actors(max(1, settings.workers), settings, plan)]
+    # started together, so the actors load their models in parallel
+    slots = [_Slot(settings, plan, actor=actor) for actor in _start_actors(max(1, settings.workers), settings, plan)]
     pending: deque[tuple[_Slot, Any, list[RawInput], Any]] = deque()
 
     def collect() -> Iterator[Outcome]:

@@ -83,6 +83,11 @@ class Run:
         return self.words / self.cpu_seconds if self.cpu_seconds else None
 
 
+def _quotient(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or None when either is missing or the denominator is zero."""
+    return numerator / denominator if numerator is not None and denominator else None
+
+
 @dataclass(slots=True)
 class ThroughputReport:
     engine: str
@@ -91,43 +96,40 @@ class ThroughputReport:
     def get(self, label: str, workers: int) -> Run | None:
         return next((r for r in self.runs if r.label == label and r.workers == workers), None)
 
+    def _versus(self, attr: str, *, workers: int) -> float | None:
+        """Full pipeline over bare spaCy at ``workers`` on the ``Run`` speed ``attr`` (None when unmeasured)."""
+        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
+        return _quotient(getattr(full, attr, None), getattr(bare, attr, None))
+
+    def _scaling(self, label: str, attr: str) -> float | None:
+        """Speed ``attr`` at 2 workers over twice that at 1 worker."""
+        one, two = self.get(label, 1), self.get(label, 2)
+        base = getattr(one, attr, None)
+        return _quotient(getattr(two, attr, None), 2 * base if base else None)
+
     def ratio(self, workers: int) -> float | None:
         """Full pipeline words/s over bare spaCy words/s at the same worker count."""
-        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
-        return full.words_per_s / bare.words_per_s if bare and full and bare.words_per_s else None
+        return self._versus("words_per_s", workers=workers)
 
     def steady_cpu_ratio(self, workers: int) -> float | None:
         """The steady-state ratio on CPU time (words per CPU-second of all processes)."""
-        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
-        if not (bare and full and bare.steady_words_per_cpu_s and full.steady_words_per_cpu_s):
-            return None
-        return full.steady_words_per_cpu_s / bare.steady_words_per_cpu_s
+        return self._versus("steady_words_per_cpu_s", workers=workers)
 
     def steady_ratio(self, workers: int) -> float | None:
         """The same ratio in the steady state (after model loading and the first batches)."""
-        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
-        if not (bare and full and bare.steady_words_per_s and full.steady_words_per_s):
-            return None
-        return full.steady_words_per_s / bare.steady_words_per_s
+        return self._versus("steady_words_per_s", workers=workers)
 
     def cpu_ratio(self, workers: int) -> float | None:
         """The same ratio on CPU time (words per CPU-second)."""
-        bare, full = self.get("bare spaCy", workers), self.get("watchfloor", workers)
-        if not (bare and full and bare.words_per_cpu_s and full.words_per_cpu_s):
-            return None
-        return full.words_per_cpu_s / bare.words_per_cpu_s
+        return self._versus("words_per_cpu_s", workers=workers)
 
     def scaling(self, label: str) -> float | None:
         """Scaling efficiency 1 -> 2 workers: speed-up / 2."""
-        one, two = self.get(label, 1), self.get(label, 2)
-        return two.words_per_s / (2 * one.words_per_s) if one and two and one.words_per_s else None
+        return self._scaling(label, "words_per_s")
 
     def steady_scaling(self, label: str) -> float | None:
         """Scaling efficiency 1 -> 2 workers in the steady state."""
-        one, two = self.get(label, 1), self.get(label, 2)
-        if not (one and two and one.steady_words_per_s and two.steady_words_per_s):
-            return None
-        return two.steady_words_per_s / (2 * one.steady_words_per_s)
+        return self._scaling(label, "steady_words_per_s")
 
 
 class Clock:

@@ -330,6 +330,46 @@ def test_different_reports_are_not_reposts(store: Store) -> None:
     assert all(d.repost_of is None for d in store.list_documents())
 
 
+def test_many_copies_over_two_runs_form_one_group_with_one_canonical(store: Store) -> None:
+    """Forty copies of one story, fused in two runs: one cluster, the earliest published canonical."""
+    copies = [
+        report(f"copy-{n:02d}", text=REPOST_TEXT, place=DJIBO, published=dt.date(2024, 3, 9) + dt.timedelta(days=n))
+        for n in range(40)
+    ]
+    write(store, *copies[20:])
+    assert fuse(store).reposts_marked == 19
+    write(store, *copies[:20], report("other", text="Security forces arrested four suspects in Mombasa.", place=None))
+    # every copy but the new canonical now reposts copy-00: 20 new ones, the old canonical and its 19 re-pointed
+    assert fuse(store).reposts_marked == 39
+    docs = {d.id: d for d in store.list_documents()}
+    assert {d.cluster_id for i, d in docs.items() if i != "other"} == {"copy-00"}
+    assert sum(d.repost_of == "copy-00" for d in docs.values()) == 39
+    assert docs["other"].repost_of is None and docs["other"].cluster_id is None
+
+
+def test_near_duplicate_groups_compare_a_band_group_by_group() -> None:
+    """k identical signatures sharing every band join in about k comparisons per band, not k * k."""
+    from watchfloor.store.fusion_repo import _NearDuplicateGroups
+
+    signatures = {f"d{n:03d}": tuple(range(128)) for n in range(60)}
+    signatures["odd"] = tuple(range(1000, 1128))
+    groups = _NearDuplicateGroups(signatures)
+    calls = 0
+    similar = groups.similar
+
+    def counting(a: str, b: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return similar(a, b)
+
+    groups.similar = counting  # type: ignore[method-assign]
+    members = sorted(signatures)
+    for _band in range(32):
+        groups.link_band(members, members)
+    assert groups.touched == set(signatures) - {"odd"}
+    assert calls <= 32 * 2 * len(members)
+
+
 # -- determinism, increments, undo -------------------------------------------------------
 
 

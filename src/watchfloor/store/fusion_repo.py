@@ -215,7 +215,7 @@ def _figure(event: db.Event, name: str) -> tuple[int, int] | None:
 
 def _mark_reposts(session: Session) -> tuple[int, int]:
     """Fingerprint unchecked documents, link near-duplicates; returns (checked, reposts marked)."""
-    from watchfloor.resolve.dedup import NEAR_DUPLICATE, Fingerprint, band_keys, fingerprint
+    from watchfloor.resolve.dedup import band_keys, fingerprint
 
     checked = fdb.FusionDocument.document_id
     new_ids = list(
@@ -245,45 +245,84 @@ def _mark_reposts(session: Session) -> tuple[int, int]:
         session.execute(update(db.Document), list(rows))
     for rows in _chunks(new_bands):
         session.execute(insert(db.DocumentBand), list(rows))
-    # Candidate pairs: documents sharing an LSH band with a new one (one indexed query per chunk of bands).
+    # Candidates: documents sharing an LSH band with a new one (one indexed query per chunk of bands).
     wanted: dict[str, set[str]] = {}
     for doc_id in new_ids:
         for band in band_keys(signatures[doc_id]):
             wanted.setdefault(band, set()).add(doc_id)
-    pairs: set[tuple[str, str]] = set()
+    groups = _NearDuplicateGroups(signatures)
     for chunk in _chunks(sorted(wanted)):
+        sharing: dict[str, set[str]] = {}
         for band, other in session.execute(
             select(db.DocumentBand.band, db.DocumentBand.document_id).where(db.DocumentBand.band.in_(chunk))
         ):
-            for doc_id in wanted[band]:
-                if other != doc_id:
-                    pairs.add((min(doc_id, other), max(doc_id, other)))
-    missing = sorted({d for pair in pairs for d in pair} - set(signatures))
-    for chunk in _chunks(missing):
-        for doc_id, minhash in session.execute(
-            select(db.Document.id, db.Document.minhash).where(db.Document.id.in_(chunk))
-        ):
-            if minhash:
-                signatures[doc_id] = tuple(int(v) for v in minhash)
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    touched: set[str] = set()
-    for a, b in sorted(pairs):
-        if a not in signatures or b not in signatures:
-            continue
-        if Fingerprint(signatures[a], ()).similarity(Fingerprint(signatures[b], ())) >= NEAR_DUPLICATE:
-            parent[find(a)] = find(b)
-            touched.update((a, b))
-    marked = _assign_canonical(session, touched, find) if touched else 0
+            sharing.setdefault(band, set()).add(other)
+        missing = sorted({d for members in sharing.values() for d in members} - signatures.keys())
+        for ids in _chunks(missing):
+            for doc_id, minhash in session.execute(
+                select(db.Document.id, db.Document.minhash).where(db.Document.id.in_(ids))
+            ):
+                if minhash:
+                    signatures[doc_id] = tuple(int(v) for v in minhash)
+        for band in sorted(sharing):
+            groups.link_band(sorted(wanted[band]), sorted(sharing[band]))
+    touched = groups.touched
+    marked = _assign_canonical(session, touched, groups.find) if touched else 0
     for chunk in _chunks(new_ids):
         session.execute(insert(fdb.FusionDocument), [{"document_id": d} for d in chunk])
     return len(new_ids), marked
+
+
+class _NearDuplicateGroups:
+    """Near-duplicate groups (union-find) grown band by band over the documents sharing it.
+
+    Two documents join when their MinHash similarity reaches ``NEAR_DUPLICATE``
+    (and, transitively, everything linked to either).  A band's members are
+    compared group against group, never pair by pair, so a band shared by
+    ``k`` copies of one report costs ``k`` lookups once they are one group
+    rather than ``k * k`` comparisons.
+    """
+
+    def __init__(self, signatures: dict[str, tuple[int, ...]]) -> None:
+        self.signatures = signatures
+        self.parent: dict[str, str] = {}
+
+    def find(self, doc_id: str) -> str:
+        parent = self.parent
+        while parent.setdefault(doc_id, doc_id) != doc_id:
+            parent[doc_id] = parent[parent[doc_id]]
+            doc_id = parent[doc_id]
+        return doc_id
+
+    def similar(self, a: str, b: str) -> bool:
+        from watchfloor.resolve.dedup import NEAR_DUPLICATE, Fingerprint
+
+        return Fingerprint(self.signatures[a], ()).similarity(Fingerprint(self.signatures[b], ())) >= NEAR_DUPLICATE
+
+    def link_band(self, new: list[str], members: list[str]) -> None:
+        """Join each new document in a band to every group of the band's documents it is a near-duplicate of."""
+        groups: dict[str, list[str]] = {}
+        for doc_id in members:
+            if doc_id in self.signatures:
+                groups.setdefault(self.find(doc_id), []).append(doc_id)
+        for doc_id in new:
+            if doc_id not in self.signatures:
+                continue
+            for root in list(groups):
+                mine = self.find(doc_id)
+                if root == mine or not any(self.similar(doc_id, other) for other in groups[root] if other != doc_id):
+                    continue
+                self.parent[root] = mine
+                groups.setdefault(mine, []).extend(groups.pop(root))
+
+    @property
+    def touched(self) -> set[str]:
+        """Documents in a group of two or more."""
+        sizes: dict[str, int] = {}
+        for doc_id in self.parent:
+            root = self.find(doc_id)
+            sizes[root] = sizes.get(root, 0) + 1
+        return {doc_id for doc_id in self.parent if sizes[self.find(doc_id)] > 1}
 
 
 def _assign_canonical(session: Session, touched: set[str], find: Any) -> int:

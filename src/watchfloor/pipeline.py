@@ -55,7 +55,8 @@ def build_nlp(settings: Settings) -> Language:
     from watchfloor.annotate import load_pipeline
     from watchfloor.annotate.entities import add_domain_components
 
-    return add_domain_components(load_pipeline(settings.spacy_model), settings=settings)
+    nlp = load_pipeline(settings.spacy_model, speedups=settings.spacy_speedups)
+    return add_domain_components(nlp, settings=settings)
 
 
 def load_models(settings: Settings) -> Language:

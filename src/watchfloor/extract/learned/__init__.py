@@ -28,7 +28,7 @@ def make_muc4_linear(*, settings: Settings) -> Any:
     from watchfloor.extract.learned.muc_roles import load_tagger
 
     tagger = load_tagger()
-    return partial(tagger.__call__, nlp=load_pipeline(settings.spacy_model))
+    return partial(tagger.__call__, nlp=load_pipeline(settings.spacy_model, speedups=settings.spacy_speedups))
 
 
 @role_taggers.register("native-rules.v1")

@@ -31,7 +31,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -97,7 +97,8 @@ class FastAttributeRuler:
         rules: list[_Rule] = []
         bit = 0
         everything = 0
-        for number, pattern in enumerate(ruler.patterns):
+        patterns: list[dict[str, Any]] = cast(Any, ruler.patterns)
+        for number, pattern in enumerate(patterns):
             for alternative in pattern["patterns"]:
                 bits = []
                 for token in alternative:
@@ -204,7 +205,7 @@ class FastLemmatizer:
             if found is None:
                 found = self.cache[key] = self.strings.add(inner.lemmatize(doc[i])[0])
             lemmas.append(found)
-        doc.from_array([LEMMA], np.asarray(lemmas, dtype="uint64").reshape(-1, 1))
+        doc.from_array([LEMMA], cast(Any, np.asarray(lemmas, dtype="uint64").reshape(-1, 1)))
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
@@ -229,6 +230,10 @@ def _swap(nlp: Language, old: str, new: str, build: Callable[[Any], Any]) -> Non
     from spacy.language import Language
 
     if not Language.has_factory(new):
-        Language.factory(new, func=lambda nlp, name, source: build(nlp.get_pipe(source)), default_config={"source": old})
+
+        def create(nlp: Language, name: str, source: str) -> Any:
+            return build(nlp.get_pipe(source))
+
+        Language.factory(new, func=create, default_config={"source": old})
     nlp.add_pipe(new, before=old, config={"source": old})
     nlp.remove_pipe(old)

@@ -2,7 +2,9 @@
 
 Covers: opening and migrating (schema at head and equal to the models),
 refusing unreachable / locked / newer-schema databases without changing them,
-one transaction per document (idempotent re-writes), read views and
+one transaction per document (idempotent re-writes), several documents
+in one all-or-nothing transaction and ``ingest`` writing in such batches
+(a document the store refuses fails alone), read views and
 streaming, cross-document actor identity (KB id, name, alias, kind) and
 undoing a merge, near-duplicate band lookups, full-text search (including
 queries full of FTS syntax), the ``watchfloor store`` sub-app, two processes
@@ -30,6 +32,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -56,6 +59,7 @@ from watchfloor.models import (
     TimeValue,
 )
 from watchfloor.resolve.actors import normalise_alias, undo_merge
+from watchfloor.settings import Settings
 from watchfloor.store import schema as db
 from watchfloor.store.migrate import head_revision, quick_head
 from watchfloor.store.repository import Store
@@ -399,6 +403,71 @@ def test_write_is_idempotent_and_counted(store: Store) -> None:
         2,
         1,
     )
+
+
+@pytest.fixture
+def refuse_document(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Makes the store refuse (an integrity error, after writing it) any document whose id is put in the set."""
+    from sqlalchemy.exc import IntegrityError
+
+    from watchfloor.store import repository
+
+    refused: set[str] = set()
+    real = repository._write_extraction
+
+    def write(session: Any, extraction: Extraction, dedup: Any) -> Any:
+        result = real(session, extraction, dedup)
+        if extraction.document.id in refused:
+            raise IntegrityError("INSERT ...", {}, Exception(f"{extraction.document.id} refused"))
+        return result
+
+    monkeypatch.setattr(repository, "_write_extraction", write)
+    return refused
+
+
+def test_batch_write_lands_all_or_nothing(store: Store, refuse_document: set[str]) -> None:
+    results = store.write_extractions([synthetic_extraction(0), synthetic_extraction(1), synthetic_extraction(0)])
+    assert [(r.document_id, r.created) for r in results] == [
+        ("doc-0000", True),
+        ("doc-0001", True),
+        ("doc-0000", False),  # the same document again in the batch: left alone
+    ]
+    refuse_document.add("doc-0003")
+    with pytest.raises(StoreError, match="doc-0003 refused"):
+        store.write_extractions([synthetic_extraction(2), synthetic_extraction(3)])
+    assert not store.has_document("doc-0002") and store.counts().documents == 2
+    assert store.write_extractions([]) == []
+
+
+def test_ingest_writes_in_batches_and_a_refused_document_fails_alone(
+    store: Store, refuse_document: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven documents, three per transaction: the one the store refuses is a failure, the other six land."""
+    from watchfloor import engines
+    from watchfloor.engines import Outcome
+    from watchfloor.pipeline import ingest
+
+    def engine(items: Any, settings: Settings) -> Iterator[Outcome]:
+        for index in range(7):
+            yield Outcome(source=f"in-{index}.txt", extraction=synthetic_extraction(index))
+
+    monkeypatch.setattr(engines, "get_engine", lambda name: engine)
+    refuse_document.add("doc-0004")
+    transactions = 0
+    real_write = Store.write
+
+    def counting_write(self: Store, *args: Any, **kwargs: Any) -> Any:
+        nonlocal transactions
+        transactions += 1
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write", counting_write)
+    report = ingest([], settings=Settings(write_batch=3), store=store, fuse_events=False)
+    assert report.added == [f"doc-{i:04d}" for i in (0, 1, 2, 3, 5, 6)]
+    assert [(f.source, "doc-0004 refused" in f.problem) for f in report.failed] == [("in-4.txt", True)]
+    # batches [0 1 2] and [6] at once; [3 4 5] refused, then 3, 4 (refused), 5 and the failure record one by one
+    assert transactions == 2 + 1 + 4
+    assert store.counts().documents == 6 and store.counts().failures == 1
 
 
 def test_views_round_trip(store: Store) -> None:

@@ -2,7 +2,8 @@
 
 ``process_input`` runs the per-document stages (pure: the same in one
 process, a worker pool or a Ray task); ``ingest`` drives a batch into a
-store, one transaction per document, recording failures without stopping.
+store, one transaction per batch of documents (``write_batch``), recording
+failures without stopping.
 """
 
 from __future__ import annotations
@@ -120,8 +121,11 @@ def ingest(
 
     The per-document stages run on the engine ``settings.engine`` picks (in
     process, a process pool of ``settings.workers``, or Ray); this process is
-    the single writer.  Every input either lands whole (one transaction) or
-    is reported in ``IngestReport.failed``; the rest of the batch goes on.
+    the single writer.  It stores ``settings.write_batch`` documents per
+    transaction; every input either lands whole or is reported in
+    ``IngestReport.failed`` (a batch the store refuses is written again one
+    document per transaction, so only the faulty one fails); the rest of the
+    batch goes on.
     Inputs whose content hash is already stored are left alone, so re-running
     a batch (for instance after a crash) adds nothing twice.  Afterwards
     (unless ``fuse_events`` is false) reposts are marked and the new events
@@ -133,19 +137,41 @@ def ingest(
 
     report = IngestReport()
     engine = get_engine(settings.engine)
+    pending: list[tuple[str, Extraction]] = []  # (input, extraction) waiting for the next write
     for outcome in engine(iter_inputs(paths, settings=settings), settings):
         if on_item is not None:
             on_item(outcome.source)
         if outcome.extraction is None:
             _fail(report, store, outcome.source, outcome.problem or "unknown failure")
             continue
-        result = store.write_extraction(outcome.extraction)
-        (report.added if result.created else report.unchanged).append(outcome.extraction.document.id)
+        pending.append((outcome.source, outcome.extraction))
+        if len(pending) >= settings.write_batch:
+            _write(report, store, pending)
+            pending = []
+    _write(report, store, pending)
     if fuse_events:  # also after a re-run: a killed run may have stored documents without fusing them
         from watchfloor.resolve.fusion import fuse
 
         report.fusion = fuse(store, settings=settings)  # reposts + new events join the knowledge base
     return report
+
+
+def _write(report: IngestReport, store: Store, pending: list[tuple[str, Extraction]]) -> None:
+    """Store a batch in one transaction; if that fails, document by document (so one bad document fails alone)."""
+    from watchfloor.errors import StoreError
+
+    try:
+        results = store.write_extractions([extraction for _, extraction in pending])
+    except StoreError as exc:
+        log.info("batch of %d documents not written at once (%s); writing them one by one", len(pending), exc)
+        results = []
+        for source, extraction in pending:
+            try:
+                results.append(store.write_extraction(extraction))
+            except StoreError as one:
+                _fail(report, store, source, f"not stored: {one}")
+    for result in results:
+        (report.added if result.created else report.unchanged).append(result.document_id)
 
 
 def _fail(report: IngestReport, store: Store, source: str, problem: str) -> None:

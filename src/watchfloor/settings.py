@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         description="where built indexes (the gazetteer's) are cached; empty: no cache",
     )
     batch_size: int = Field(default=32, gt=0)
+    write_batch: int = Field(
+        default=32,
+        gt=0,
+        description="documents the writer stores per transaction (a crash loses at most this many, re-done on resume)",
+    )
     workers: int = Field(default=1, gt=0, description="worker processes for the per-document stages")
     worker_start: Literal["auto", "fork", "spawn", "forkserver"] = Field(
         default="auto", description="how local.v1 starts workers; auto: fork from a parent holding the models"

@@ -239,16 +239,23 @@ class Store:
         reposts / the cluster it belongs to.  Without ``minhash`` the
         extraction's own ``signature`` is stored, with its band keys.
         """
-        if minhash is None and extraction.signature:
-            from watchfloor.resolve.dedup import band_keys
-
-            minhash = extraction.signature
-            bands = bands or band_keys(extraction.signature)
-        dedup = _DedupData(
-            list(minhash) if minhash is not None else None, list(dict.fromkeys(bands)), repost_of, cluster_id
-        )
+        dedup = _dedup_data(extraction, minhash=minhash, bands=bands, repost_of=repost_of, cluster_id=cluster_id)
         # The extraction writer flushes explicitly where it needs ids; no autoflush keeps it fast.
         return self.write(lambda session: _write_extraction(session, extraction, dedup), autoflush=False)
+
+    def write_extractions(self, extractions: Sequence[Extraction]) -> list[WriteResult]:
+        """Store several documents in one transaction (all or none), each as ``write_extraction`` would.
+
+        Saves a commit and a transaction set-up per document on batch ingest;
+        a caller that must not lose the batch to one bad document writes them
+        one by one when this raises ``StoreError``.
+        """
+        data = [_dedup_data(extraction) for extraction in extractions]
+
+        def work(session: Session) -> list[WriteResult]:
+            return [_write_extraction(session, e, d) for e, d in zip(extractions, data, strict=True)]
+
+        return self.write(work, autoflush=False) if extractions else []
 
     def near_duplicates(
         self, bands: Sequence[str], *, exclude: str | None = None, limit: int = 50
@@ -526,6 +533,23 @@ class _DedupData:
     cluster_id: str | None
 
 
+def _dedup_data(
+    extraction: Extraction,
+    *,
+    minhash: Sequence[int] | None = None,
+    bands: Sequence[str] = (),
+    repost_of: str | None = None,
+    cluster_id: str | None = None,
+) -> _DedupData:
+    """Near-duplicate columns for a document: those given, else the extraction's own signature and its bands."""
+    if minhash is None and extraction.signature:
+        from watchfloor.resolve.dedup import band_keys
+
+        minhash = extraction.signature
+        bands = bands or band_keys(extraction.signature)
+    return _DedupData(list(minhash) if minhash is not None else None, list(dict.fromkeys(bands)), repost_of, cluster_id)
+
+
 def _write_extraction(session: Session, extraction: Extraction, dedup: _DedupData) -> WriteResult:
     from watchfloor.resolve.actors import link_actors
 
@@ -564,7 +588,8 @@ def _write_extraction(session: Session, extraction: Extraction, dedup: _DedupDat
         )
     )
     session.flush()
-    session.add_all(db.DocumentBand(document_id=doc.id, band=band) for band in dedup.bands)
+    if dedup.bands:
+        session.execute(insert(db.DocumentBand), [{"document_id": doc.id, "band": band} for band in dedup.bands])
     index_document(session, document_id=doc.id, body=_nul_free(doc.text))
     if extraction.mentions:
         session.execute(

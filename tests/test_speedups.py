@@ -3,7 +3,8 @@
 Covers: on varied invented report text (cased and lower-cased, pronouns,
 possessives, contractions, figures, blank lines, an empty document) every
 token's tag, POS, morphology, lemma and dependency are the same as with
-spaCy's own components; the swapped pipeline keeps the component order; a
+spaCy's own components, also when the caches are kept tiny; the swapped
+pipeline keeps the component order; a
 ruler pattern the stand-in cannot compile keeps spaCy's ruler; the setting
 ``spacy_speedups`` turns the swap off.
 """
@@ -92,3 +93,17 @@ def test_setting_turns_the_swap_off(monkeypatch: pytest.MonkeyPatch, clear_pipel
     names = load_pipeline(settings.spacy_model, speedups=settings.spacy_speedups).pipe_names
     assert "attribute_ruler" in names and FAST_RULER not in names
     assert FAST_RULER in load_pipeline(settings.spacy_model).pipe_names
+
+
+def test_caches_stay_bounded_and_right(
+    spacy_own: Language, swapped: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from watchfloor.annotate import speedups
+
+    monkeypatch.setattr(speedups, "MAX_CACHE", 4)
+    ruler = swapped.get_pipe(FAST_RULER)
+    lemmatizer = swapped.get_pipe(FAST_LEMMATIZER)
+    for text in TEXTS:
+        assert annotations(swapped(text)) == annotations(spacy_own(text))
+        assert all(len(cache) <= 5 for cache in ruler.masks.values())
+        assert len(ruler.singles_of) <= 5 and len(lemmatizer.cache) <= 5 + len(swapped.make_doc(text))

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 #: Token attributes ``FastAttributeRuler`` compiles, in the column order of ``Doc.to_array``.
 RULER_ATTRS = ("TAG", "LOWER", "DEP", "IS_SPACE")
-#: Lemma caches are cleared past this many entries, so a long run's memory stays bounded.
+#: The caches are cleared past this many entries, so a long run's memory stays bounded.
 MAX_CACHE = 500_000
 
 FAST_RULER = "watchfloor_attribute_ruler"
@@ -126,6 +126,8 @@ class FastAttributeRuler:
         cache = self.masks[name]
         mask = cache.get(value)
         if mask is None:
+            if len(cache) > MAX_CACHE:
+                cache.clear()
             actual = bool(value) if name == "IS_SPACE" else self.strings[value]
             mask = self.unconstrained[name]
             for bit, test in self.tests[name]:
@@ -137,6 +139,8 @@ class FastAttributeRuler:
     def _singles(self, satisfied: int) -> list[_Rule]:
         rules = self.singles_of.get(satisfied)
         if rules is None:
+            if len(self.singles_of) > MAX_CACHE:
+                self.singles_of.clear()
             rules = [r for r in self.single if satisfied & r.bits[0]]
             self.singles_of[satisfied] = rules
         return rules

@@ -204,8 +204,6 @@ class FastLemmatizer:
         inner = self.lemmatizer
         if not inner._validated:
             inner._validate_tables()
-        if len(self.cache) > MAX_CACHE:
-            self.cache.clear()
         rows = doc.to_array([ORTH, POS, MORPH, LEMMA]).tolist()
         lemmas = []
         for i, (orth, pos, morph, lemma) in enumerate(rows):
@@ -215,6 +213,8 @@ class FastLemmatizer:
             key = (orth, pos, morph)
             found = self.cache.get(key)
             if found is None:
+                if len(self.cache) > MAX_CACHE:
+                    self.cache.clear()
                 found = self.cache[key] = self.strings.add(inner.lemmatize(doc[i])[0])
             lemmas.append(found)
         doc.from_array([LEMMA], cast(Any, np.asarray(lemmas, dtype="uint64").reshape(-1, 1)))

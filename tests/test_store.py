@@ -470,6 +470,25 @@ def test_ingest_writes_in_batches_and_a_refused_document_fails_alone(
     assert store.counts().documents == 6 and store.counts().failures == 1
 
 
+def test_ingest_keeps_what_was_processed_when_the_engine_stops(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five documents out, then the engine fails (a lost cluster, Ctrl-C): the five are stored, the error raised."""
+    from watchfloor import engines
+    from watchfloor.engines import Outcome
+    from watchfloor.pipeline import ingest
+
+    def engine(items: Any, settings: Settings) -> Iterator[Outcome]:
+        for index in range(5):
+            yield Outcome(source=f"in-{index}.txt", extraction=synthetic_extraction(index))
+        raise RuntimeError("cluster lost")
+
+    monkeypatch.setattr(engines, "get_engine", lambda name: engine)
+    with pytest.raises(RuntimeError, match="cluster lost"):
+        ingest([], settings=Settings(write_batch=32), store=store, fuse_events=False)
+    assert store.counts().documents == 5
+
+
 def test_views_round_trip(store: Store) -> None:
     extraction = synthetic_extraction(7)
     store.write_extraction(extraction)

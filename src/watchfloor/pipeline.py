@@ -138,17 +138,20 @@ def ingest(
     report = IngestReport()
     engine = get_engine(settings.engine)
     pending: list[tuple[str, Extraction]] = []  # (input, extraction) waiting for the next write
-    for outcome in engine(iter_inputs(paths, settings=settings), settings):
-        if on_item is not None:
-            on_item(outcome.source)
-        if outcome.extraction is None:
-            _fail(report, store, outcome.source, outcome.problem or "unknown failure")
-            continue
-        pending.append((outcome.source, outcome.extraction))
-        if len(pending) >= settings.write_batch:
+    try:
+        for outcome in engine(iter_inputs(paths, settings=settings), settings):
+            if on_item is not None:
+                on_item(outcome.source)
+            if outcome.extraction is None:
+                _fail(report, store, outcome.source, outcome.problem or "unknown failure")
+                continue
+            pending.append((outcome.source, outcome.extraction))
+            if len(pending) >= settings.write_batch:
+                batch, pending = pending, []
+                _write(report, store, batch)
+    finally:  # what was processed is kept, also when the engine stops the run (Ctrl-C, a lost cluster)
+        if pending:
             _write(report, store, pending)
-            pending = []
-    _write(report, store, pending)
     if fuse_events:  # also after a re-run: a killed run may have stored documents without fusing them
         from watchfloor.resolve.fusion import fuse
 

@@ -30,7 +30,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -439,19 +439,35 @@ def test_batch_write_lands_all_or_nothing(store: Store, refuse_document: set[str
     assert store.write_extractions([]) == []
 
 
-def test_ingest_writes_in_batches_and_a_refused_document_fails_alone(
-    store: Store, refuse_document: set[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Seven documents, three per transaction: the one the store refuses is a failure, the other six land."""
+EngineStub = Callable[..., None]
+
+
+@pytest.fixture
+def engine_yielding(monkeypatch: pytest.MonkeyPatch) -> EngineStub:
+    """Call it with ``n`` (and an ``error``): ingest's engine then yields synthetic documents 0..n-1 as
+    inputs ``in-0.txt``... and afterwards raises ``error``, if one is given; no spaCy parse involved."""
     from watchfloor import engines
     from watchfloor.engines import Outcome
+
+    def install(count: int, *, error: Exception | None = None) -> None:
+        def engine(items: Any, settings: Settings) -> Iterator[Outcome]:
+            for index in range(count):
+                yield Outcome(source=f"in-{index}.txt", extraction=synthetic_extraction(index))
+            if error is not None:
+                raise error
+
+        monkeypatch.setattr(engines, "get_engine", lambda name: engine)
+
+    return install
+
+
+def test_ingest_writes_in_batches_and_a_refused_document_fails_alone(
+    store: Store, refuse_document: set[str], engine_yielding: EngineStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven documents, three per transaction: the one the store refuses is a failure, the other six land."""
     from watchfloor.pipeline import ingest
 
-    def engine(items: Any, settings: Settings) -> Iterator[Outcome]:
-        for index in range(7):
-            yield Outcome(source=f"in-{index}.txt", extraction=synthetic_extraction(index))
-
-    monkeypatch.setattr(engines, "get_engine", lambda name: engine)
+    engine_yielding(7)
     refuse_document.add("doc-0004")
     transactions = 0
     real_write = Store.write
@@ -470,20 +486,11 @@ def test_ingest_writes_in_batches_and_a_refused_document_fails_alone(
     assert store.counts().documents == 6 and store.counts().failures == 1
 
 
-def test_ingest_keeps_what_was_processed_when_the_engine_stops(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ingest_keeps_what_was_processed_when_the_engine_stops(store: Store, engine_yielding: EngineStub) -> None:
     """Five documents out, then the engine fails (a lost cluster, Ctrl-C): the five are stored, the error raised."""
-    from watchfloor import engines
-    from watchfloor.engines import Outcome
     from watchfloor.pipeline import ingest
 
-    def engine(items: Any, settings: Settings) -> Iterator[Outcome]:
-        for index in range(5):
-            yield Outcome(source=f"in-{index}.txt", extraction=synthetic_extraction(index))
-        raise RuntimeError("cluster lost")
-
-    monkeypatch.setattr(engines, "get_engine", lambda name: engine)
+    engine_yielding(5, error=RuntimeError("cluster lost"))
     with pytest.raises(RuntimeError, match="cluster lost"):
         ingest([], settings=Settings(write_batch=32), store=store, fuse_events=False)
     assert store.counts().documents == 5

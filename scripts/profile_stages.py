@@ -171,6 +171,7 @@ def main() -> int:
                             docs = list(proc.pipe(docs, batch_size=settings.batch_size))
                         else:
                             docs = [proc(doc) for doc in docs]
+                extractions = []
                 for document, doc in zip(documents, docs, strict=True):
                     with charge("annotate: to_annotated"):
                         annotated = to_annotated(document, doc)
@@ -192,8 +193,10 @@ def main() -> int:
                         geocode_extraction(extraction, geocoder=geocoder)
                     with charge("resolve: near-duplicate fingerprint"):
                         extraction.signature = fingerprint(document.text).signature
-                    with charge("store: write (incl. global actor linking)"):
-                        store.write_extraction(extraction)
+                    extractions.append(extraction)
+                with charge("store: write (incl. global actor linking)"):  # one transaction a batch, as ingest does
+                    for start in range(0, len(extractions), settings.write_batch):
+                        store.write_extractions(extractions[start : start + settings.write_batch])
             with charge("fusion (once, after the batch)"):
                 fuse(store, settings=settings)
             if profiler:

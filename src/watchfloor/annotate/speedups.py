@@ -95,7 +95,6 @@ class FastAttributeRuler:
         self.strings = ruler.vocab.strings
         self.columns = [IDS[name] for name in RULER_ATTRS]
         self.tests: dict[str, list[tuple[int, Test]]] = {name: [] for name in RULER_ATTRS}
-        self.unconstrained: dict[str, int] = {}
         rules: list[_Rule] = []
         bit = 0
         everything = 0
@@ -115,7 +114,7 @@ class FastAttributeRuler:
                 label = self.strings.add(str(number))
                 rules.append(_Rule(rule=number, bits=tuple(bits), index=int(pattern["index"]), label=label))
         constrained = {name: sum(b for b, _ in tests) for name, tests in self.tests.items()}
-        self.unconstrained = {name: everything & ~constrained[name] for name in RULER_ATTRS}
+        self.unconstrained: dict[str, int] = {name: everything & ~constrained[name] for name in RULER_ATTRS}
         self.single = [r for r in rules if len(r.bits) == 1]
         self.multi = [r for r in rules if len(r.bits) > 1]
         self.multi_first = sum(r.bits[0] for r in self.multi)
